@@ -1,0 +1,5 @@
+import sys
+
+from sdx_desktop.app import run
+
+sys.exit(run())

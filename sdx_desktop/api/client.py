@@ -1,0 +1,325 @@
+"""``SdxClient``: the single gateway between the app and Survey Dynamix (or the sandbox).
+
+Every method blocks; the UI calls them from a worker thread through its async seam.
+Every failure is a typed :class:`~sdx_desktop.api.errors.SdxError` with a message for
+staff; no raw ``requests`` exception or credential ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import requests
+
+from sdx_desktop import __version__
+
+from . import errors
+from .auth import Credentials
+from .http import (
+    RetryPolicy,
+    Timeouts,
+    build_session,
+    decode_json,
+    error_for_exception,
+    error_for_response,
+)
+from .models import Interaction, Survey, Tag
+from .paging import iter_pages
+from .urls import normalise_base_url, region_url
+
+log = logging.getLogger(__name__)
+
+Order = Literal["ASC", "DESC"]
+M = TypeVar("M", Survey, Interaction, Tag)
+
+MAX_PAGE = 1000
+LOAD_ALL_CONCURRENCY = 8
+
+#: Interaction filters the API takes (besides survey_id and paging).
+INTERACTION_FILTERS = frozenset(
+    {
+        "start_date",
+        "end_date",
+        "email",
+        "survey_type",
+        "scheduled_at",
+        "external_ref",
+        "call_type",
+        "agent_id",
+        "started",
+        "completed",
+        "survey_ended",
+    }
+)
+
+
+class DeleteResult(enum.Enum):
+    DELETED = "deleted"
+    #: The tag was not there any more (404/410): someone else deleted it first.
+    ALREADY_GONE = "already gone"
+
+
+class SdxClient:
+    """Talks to one Survey Dynamix account. Thread-safe for the calls the app makes."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        concurrency: int = LOAD_ALL_CONCURRENCY,
+    ) -> None:
+        if (base_url is None) == (region is None):
+            raise ValueError("give exactly one of base_url or region")
+        self.base_url = normalise_base_url(
+            base_url if base_url is not None else region_url(region or "")
+        )
+        self._credentials = credentials
+        self._auth = credentials.requests_auth()
+        self._secrets = credentials.secrets
+        self.timeouts = timeouts
+        self.concurrency = concurrency
+        self._session = build_session(
+            pool_size=concurrency + 2,
+            policy=retry,
+            user_agent=f"SDX-Desktop/{__version__} (+python-requests/{requests.__version__})",
+        )
+
+    def __repr__(self) -> str:
+        return f"SdxClient({self.base_url!r})"
+
+    @property
+    def account(self) -> str:
+        return self._credentials.account
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SdxClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- surveys ---------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        """One cheap authenticated request; raises the typed error if it fails."""
+        self._get_list("/surveys", {"_limit": 1}, Survey)
+
+    def list_surveys(
+        self, *, limit: int = 100, offset: int = 0, order: Order = "ASC"
+    ) -> list[Survey]:
+        return self._get_list("/surveys", _paging(limit, offset, order), Survey)
+
+    def get_survey(self, survey_id: int) -> Survey:
+        return self._get_one(f"/surveys/{int(survey_id)}", {}, Survey)
+
+    # --- interactions ----------------------------------------------------------------
+
+    def list_interactions(
+        self,
+        survey_id: int | None = None,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        order: Order = "DESC",
+        include_data: bool = False,
+        **filters: str | int | bool | None,
+    ) -> list[Interaction]:
+        unknown = set(filters) - INTERACTION_FILTERS
+        if unknown:
+            raise TypeError(f"unknown interaction filter(s): {', '.join(sorted(unknown))}")
+        params = _paging(limit, offset, order)
+        if survey_id is not None:
+            params["survey_id"] = int(survey_id)
+        params.update({k: _query_value(v) for k, v in filters.items() if v is not None and v != ""})
+        if include_data:
+            params["_include_data"] = "true"
+        return self._get_list("/interactions", params, Interaction)
+
+    def get_interaction(self, interaction_id: int, *, include_data: bool = False) -> Interaction:
+        params: dict[str, Any] = {"_include_data": "true"} if include_data else {}
+        return self._get_one(f"/interactions/{int(interaction_id)}", params, Interaction)
+
+    # --- tags ------------------------------------------------------------------------
+
+    def list_tags(
+        self,
+        *,
+        survey_id: int | None = None,
+        interaction_id: int | None = None,
+        custom_key: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        order: Order = "ASC",
+    ) -> list[Tag]:
+        params = _paging(limit, offset, order)
+        params.update(_tag_scope(survey_id, interaction_id))
+        if custom_key is not None:
+            params["custom_key"] = custom_key
+        return self._get_list("/interaction_data", params, Tag)
+
+    def find_tag(self, interaction_id: int, custom_key: str) -> Tag | None:
+        """The live tag with this exact key on this interaction, if any."""
+        found = self.list_tags(interaction_id=interaction_id, custom_key=custom_key, limit=10)
+        # Keys are case-sensitive; guard against a server that matches loosely.
+        return next((t for t in found if t.custom_key == custom_key), None)
+
+    def get_tag(self, tag_id: int) -> Tag:
+        return self._get_one(f"/interaction_data/{int(tag_id)}", {}, Tag)
+
+    def set_tag(self, interaction_id: int, key: str, value: str) -> Tag:
+        """Create the tag, or overwrite the value of that key on that interaction (upsert)."""
+        from sdx_desktop.domain.keys import check_key
+
+        check_key(key)
+        data = {
+            "interaction_id": str(int(interaction_id)),
+            "custom_key": key,
+            "custom_value": value,
+        }
+        response = self._send("POST", "/interaction_data", data=data)
+        if response.status_code not in (200, 201):
+            raise error_for_response(response, "/interaction_data", self._secrets)
+        if response.content:
+            body = decode_json(response, "/interaction_data")
+            if isinstance(body, list) and len(body) == 1:
+                body = body[0]
+            if isinstance(body, Mapping) and "id" in body:
+                return Tag.from_json(body)
+        # A bare "201 Created" without the record: look the record up instead.
+        found = self.find_tag(interaction_id, key)
+        if found is None:
+            raise errors.ProtocolError(detail="saved tag not found after POST")
+        return found
+
+    def delete_tag(self, tag_id: int) -> DeleteResult:
+        path = f"/interaction_data/{int(tag_id)}"
+        response = self._send("DELETE", path)
+        if response.status_code in (200, 202, 204):
+            return DeleteResult.DELETED
+        if response.status_code in (404, 410):
+            return DeleteResult.ALREADY_GONE
+        raise error_for_response(response, path, self._secrets)
+
+    def iter_tag_pages(
+        self,
+        *,
+        survey_id: int | None = None,
+        interaction_id: int | None = None,
+        custom_key: str | None = None,
+        page_size: int = MAX_PAGE,
+        concurrency: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[Tag]]:
+        """Every tag of a survey (or interaction), as pages in ascending id order with
+        duplicates (rows shifted between pages by concurrent edits) removed."""
+        _tag_scope(survey_id, interaction_id)
+
+        def fetch(offset: int, limit: int) -> Sequence[Tag]:
+            return self.list_tags(
+                survey_id=survey_id,
+                interaction_id=interaction_id,
+                custom_key=custom_key,
+                limit=limit,
+                offset=offset,
+                order="ASC",
+            )
+
+        seen: set[int] = set()
+        for page in iter_pages(
+            fetch,
+            page_size=page_size,
+            concurrency=concurrency or self.concurrency,
+            cancel=cancel,
+        ):
+            fresh = [t for t in page if t.id not in seen]
+            seen.update(t.id for t in fresh)
+            yield fresh
+
+    def iter_all_tags(self, **kwargs: Any) -> Iterator[Tag]:
+        for page in self.iter_tag_pages(**kwargs):
+            yield from page
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self._session.request(
+                method,
+                self.base_url + path,
+                auth=self._auth,
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                allow_redirects=False,
+                **kwargs,
+            )
+        except requests.RequestException as exc:
+            error = error_for_exception(exc, path, self._secrets)
+            log.info("%s %s failed: %s", method, path, error.detail)
+            raise error from None
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
+        response = self._send("GET", path, params=params)
+        if response.status_code >= 300:
+            error = error_for_response(response, path, self._secrets)
+            log.info("GET %s failed: %s", path, error.detail)
+            raise error
+        return response
+
+    def _get_list(
+        self, path: str, params: Mapping[str, Any], model: Callable[..., M] | type[M]
+    ) -> list[M]:
+        response = self._get(path, params)
+        if response.status_code == 204:
+            return []
+        body = decode_json(response, path)
+        if isinstance(body, Mapping) and isinstance(body.get("data"), list):
+            body = body["data"]  # tolerate an enveloped list
+        if not isinstance(body, list):
+            raise errors.ProtocolError(
+                detail=f"{path} answered with {type(body).__name__}, not a list"
+            )
+        from_json = model.from_json  # type: ignore[union-attr]
+        return [from_json(item) for item in body]
+
+    def _get_one(self, path: str, params: Mapping[str, Any], model: type[M]) -> M:
+        response = self._get(path, params)
+        body = decode_json(response, path)
+        if isinstance(body, list) and len(body) == 1:
+            body = body[0]
+        return model.from_json(body)
+
+
+def _paging(limit: int, offset: int, order: Order) -> dict[str, Any]:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be 1..{MAX_PAGE}")
+    if offset < 0:
+        raise ValueError("offset must be >= 0")
+    if order not in ("ASC", "DESC"):
+        raise ValueError("order must be ASC or DESC")
+    return {"_limit": limit, "_offset": offset, "_order": order}
+
+
+def _tag_scope(survey_id: int | None, interaction_id: int | None) -> dict[str, int]:
+    if survey_id is None and interaction_id is None:
+        raise ValueError("give survey_id or interaction_id")
+    scope: dict[str, int] = {}
+    if survey_id is not None:
+        scope["survey_id"] = int(survey_id)
+    if interaction_id is not None:
+        scope["interaction_id"] = int(interaction_id)
+    return scope
+
+
+def _query_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,230 @@
+"""The one HTTP gateway's plumbing: session, retries, TLS trust, and mapping answers to errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import errors
+
+#: The API's writes are idempotent (upsert by interaction + key, delete by id), so
+#: every method the client uses may be retried after a lost answer.
+RETRY_METHODS = frozenset({"GET", "POST", "DELETE"})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 6.0
+    read: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard the client tries before it reports a failure."""
+
+    attempts: int = 4
+    backoff: float = 0.5
+    #: Upper bound for any single wait, including a server's ``Retry-After``.
+    max_wait: float = 20.0
+
+
+class _CappedRetry(Retry):
+    """urllib3 ``Retry`` whose ``Retry-After`` waits are capped, so a server asking for an
+    hour cannot freeze a load; the cap travels with every ``new()`` copy."""
+
+    max_retry_after: float = 20.0
+
+    def new(self, **kw: Any) -> _CappedRetry:
+        copy = super().new(**kw)
+        copy.max_retry_after = self.max_retry_after
+        return copy
+
+    def get_retry_after(self, response: Any) -> float | None:
+        after = super().get_retry_after(response)
+        return None if after is None else min(after, self.max_retry_after)
+
+
+def make_retry(policy: RetryPolicy) -> Retry:
+    retry = _CappedRetry(
+        total=policy.attempts,
+        connect=policy.attempts,
+        read=policy.attempts,
+        status=policy.attempts,
+        other=0,
+        backoff_factor=policy.backoff,
+        backoff_max=policy.max_wait,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=RETRY_METHODS,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.max_retry_after = policy.max_wait
+    return retry
+
+
+class _TrustStoreAdapter(HTTPAdapter):
+    """Verifies TLS against the operating system's certificate store, so office PCs
+    behind a TLS-inspecting proxy work like their browser does."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        import truststore
+
+        kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def build_session(*, pool_size: int, policy: RetryPolicy, user_agent: str) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = True  # proxies from the environment, as on the office network
+    session.headers["User-Agent"] = user_agent
+    session.headers["Accept"] = "application/json"
+    adapter_class = HTTPAdapter if os.environ.get("REQUESTS_CA_BUNDLE") else _TrustStoreAdapter
+    retry = make_retry(policy)
+    for prefix in ("https://", "http://"):
+        session.mount(
+            prefix,
+            adapter_class(pool_connections=2, pool_maxsize=pool_size, max_retries=retry),
+        )
+    return session
+
+
+# --- turning answers into results or typed errors ---------------------------------------
+
+_STATUS_ERRORS: dict[int, type[errors.SdxError]] = {
+    400: errors.BadRequestError,
+    401: errors.AuthError,
+    403: errors.AuthError,
+    404: errors.NotFoundError,
+    405: errors.MethodNotAllowedError,
+    409: errors.ConflictError,
+    410: errors.GoneError,
+    422: errors.BadRequestError,
+    429: errors.RateLimitedError,
+}
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def server_message(response: requests.Response) -> str:
+    """The server's own words about an error, whatever shape its body has (JSON, HTML,
+    text or nothing), trimmed to one short line."""
+    body = response.text if response.content else ""
+    message = ""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        inner = data.get("error", data)
+        if isinstance(inner, dict):
+            message = str(inner.get("message") or inner.get("detail") or "")
+        elif isinstance(inner, str):
+            message = inner
+        message = message or str(data.get("message") or "")
+    elif body:
+        message = _TAG_RE.sub(" ", body)
+    message = _SPACE_RE.sub(" ", message).strip()
+    return message[:300]
+
+
+def error_for_response(
+    response: requests.Response, path: str, secrets: Iterable[str]
+) -> errors.SdxError:
+    status = response.status_code
+    said = scrub(server_message(response), secrets)
+    detail = f"HTTP {status} for {response.request.method} {path}" + (f": {said}" if said else "")
+    cls = _STATUS_ERRORS.get(status)
+    if cls is errors.RateLimitedError:
+        return errors.RateLimitedError(
+            status=status, detail=detail, retry_after=_retry_after(response)
+        )
+    if cls is errors.BadRequestError and said:
+        # The server's reason (e.g. which parameter) helps staff more than a generic line.
+        return errors.BadRequestError(
+            f"Survey Dynamix refused the request: {said.rstrip('.')}.",
+            status=status,
+            detail=detail,
+        )
+    if cls is None:
+        cls = errors.ServerError if status >= 500 else errors.ProtocolError
+    return cls(status=status, detail=detail)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def error_for_exception(
+    exc: requests.RequestException, path: str, secrets: Iterable[str]
+) -> errors.SdxError:
+    detail = scrub(f"{type(exc).__name__} for {path}: {_root_cause(exc)}", secrets)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return errors.TlsError(detail=detail)
+    if isinstance(exc, requests.exceptions.Timeout) or _caused_by(
+        exc, urllib3.exceptions.TimeoutError
+    ):
+        return errors.RequestTimeoutError(detail=detail)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return errors.NetworkError(detail=detail)
+    return errors.ProtocolError(detail=detail)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        reason = getattr(current, "reason", None)
+        nested = reason if isinstance(reason, BaseException) else None
+        args_exc = next((a for a in current.args if isinstance(a, BaseException)), None)
+        current = nested or args_exc or current.__cause__ or current.__context__
+    return False
+
+
+def _root_cause(exc: BaseException) -> str:
+    current: BaseException = exc
+    for _ in range(6):
+        reason = getattr(current, "reason", None)
+        nested = reason if isinstance(reason, BaseException) else None
+        nested = nested or next((a for a in current.args if isinstance(a, BaseException)), None)
+        if nested is None:
+            break
+        current = nested
+    return f"{type(current).__name__}: {current}"[:300]
+
+
+def decode_json(response: requests.Response, path: str) -> Any:
+    """The JSON body, or a :class:`ProtocolError` for an empty, HTML or cut-off one."""
+    ctype = response.headers.get("Content-Type", "")
+    if not response.content:
+        raise errors.ProtocolError(detail=f"empty body with HTTP {response.status_code} for {path}")
+    try:
+        return response.json()
+    except ValueError:
+        kind = "an HTML page" if "html" in ctype.lower() else "text that is not JSON"
+        raise errors.ProtocolError(detail=f"{path} answered with {kind}") from None

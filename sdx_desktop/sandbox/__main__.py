@@ -1,0 +1,126 @@
+"""Command line: ``python -m sdx_desktop.sandbox`` (also installed as ``sdx-sandbox``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+from . import DEMO_ACCESS_TOKEN, DEMO_AUTH_TOKEN, DEMO_CUSTOMER_UUID
+from .faults import MALFORMED_KINDS, Faults, Quirks
+from .sample import SAMPLES
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a rate is a number from 0 to 1")
+    return value
+
+
+def _basic(text: str) -> tuple[str, str]:
+    user, colon, token = text.partition(":")
+    if not colon or not user or not token:
+        raise argparse.ArgumentTypeError("expected CUSTOMER_UUID:AUTH_TOKEN")
+    return user, token
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sdx-sandbox",
+        description="Run a local, strict Survey Dynamix-compatible API server.",
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="loopback address to listen on")
+    add("--port", type=int, default=0, help="port (default 0: pick a free one)")
+    add("--db", metavar="PATH", help="persistent SQLite file; reused if it holds data")
+    add("--sample", choices=SAMPLES, default="small", help="sample data for a new database")
+    add("--seed", type=int, default=2026, help="seed of the sample data")
+    add("--basic", type=_basic, default=(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN),
+        metavar="UUID:TOKEN", help="Basic credential (customer UUID and auth token)")
+    add("--bearer", default=DEMO_ACCESS_TOKEN, metavar="TOKEN", help="Bearer token")
+    faults = parser.add_argument_group("fault injection")
+    faults.add_argument("--latency-ms", type=float, default=0.0)
+    faults.add_argument("--jitter-ms", type=float, default=0.0)
+    for status in (500, 503, 429):
+        faults.add_argument(f"--fail-{status}", type=_rate, default=0.0, metavar="RATE",
+                            help=f"fraction of requests answered with {status}")
+    faults.add_argument("--retry-after", type=int, default=1, metavar="S")
+    faults.add_argument("--reset-rate", type=_rate, default=0.0, metavar="RATE")
+    faults.add_argument("--timeout-rate", type=_rate, default=0.0, metavar="RATE")
+    faults.add_argument("--timeout-delay", type=float, default=5.0, metavar="S")
+    faults.add_argument("--malformed-rate", type=_rate, default=0.0, metavar="RATE")
+    faults.add_argument("--malformed-kind", choices=sorted(MALFORMED_KINDS), default="truncated")
+    faults.add_argument("--fault-seed", type=int, default=0)
+    add("--empty-list", choices=("204", "array"), default="204",
+        help="answer empty lists with 204 (default) or []")
+    add("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def _faults(args: argparse.Namespace) -> Faults:
+    rates = {s: getattr(args, f"fail_{s}") for s in (503, 429, 500) if getattr(args, f"fail_{s}")}
+    return Faults(
+        latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, status_rates=rates,
+        retry_after=args.retry_after, reset_rate=args.reset_rate,
+        timeout_rate=args.timeout_rate, timeout_delay_s=args.timeout_delay,
+        malformed_rate=args.malformed_rate, malformed_kind=args.malformed_kind,
+        seed=args.fault_seed,
+    )  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox until Ctrl+C or SIGTERM; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        faults = _faults(args)
+    except ValueError as error:
+        parser.error(str(error))
+    from .server import SandboxServer  # Flask is imported only once arguments are valid
+
+    if args.db and os.path.exists(args.db):
+        print(f"Using database {args.db}", flush=True)
+    started = time.perf_counter()
+    try:
+        server = SandboxServer.start(
+            host=args.host, port=args.port, db_path=args.db, sample=args.sample,
+            seed=args.seed, basic=args.basic, bearer=args.bearer, faults=faults,
+            quirks=Quirks(empty_list=args.empty_list), verbose=args.verbose,
+        )  # fmt: skip
+    except (OSError, ValueError) as error:
+        print(f"sdx-sandbox: {error}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    user, token = args.basic
+    print(f"Survey Dynamix sandbox running at {server.base_url}", flush=True)
+    print(f"  started in {time.perf_counter() - started:.2f} s "
+          f"({server.store.count_tags()} tags)")
+    print(f"  Basic:  customer UUID {user}  auth token {token}")
+    print(f"  Bearer: {args.bearer}")
+    print(f'  Try:    curl -u {user}:{token} "{server.base_url}/surveys"')
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        # A timed wait keeps the main thread responsive to Ctrl+C on every platform.
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("Sandbox stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Fault injection and response quirks, switchable while the server runs.
+
+:class:`Faults` and :class:`Quirks` are immutable settings; the server swaps
+in a new object to change them. :class:`FaultInjector` draws one
+:class:`FaultPlan` per request from a ``random.Random(seed)`` under a lock,
+so a sequence of requests sees a reproducible sequence of faults. Setting
+new faults restarts that sequence from the seed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+MALFORMED_KINDS = frozenset({"truncated", "html", "empty", "wrong_types"})
+ERROR_BODIES = frozenset({"json", "html", "text", "empty"})
+DELETE_BODIES = frozenset({"empty", "object", "record"})
+EMPTY_LISTS = frozenset({"204", "array"})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Per-request failures, each drawn independently with its rate.
+
+    Order of effects: a ``reset_rate`` hit closes the connection with RST;
+    otherwise ``latency_ms`` + U(0, ``jitter_ms``) is waited, a
+    ``status_rates`` hit answers that status instead of the real response
+    (429/503 with ``Retry-After``), a ``timeout_rate`` hit waits a further
+    ``timeout_delay_s``, and a ``malformed_rate`` hit corrupts a 2xx body
+    in the way named by ``malformed_kind``. Only requests whose method is in
+    ``methods`` are affected (None = every method).
+    """
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    status_rates: Mapping[int, float] = field(default_factory=dict)
+    retry_after: int = 1
+    reset_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_delay_s: float = 5.0
+    malformed_rate: float = 0.0
+    malformed_kind: str = "truncated"
+    methods: frozenset[str] | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0 or self.jitter_ms < 0 or self.timeout_delay_s < 0:
+            raise ValueError("latency, jitter and timeout delay must not be negative")
+        if self.retry_after < 0:
+            raise ValueError("retry_after must not be negative")
+        for status, rate in self.status_rates.items():
+            if not 400 <= status <= 599:
+                raise ValueError(f"fault status {status} is not a 4xx/5xx status")
+            _check_rate(f"rate of {status}", rate)
+        for name in ("reset_rate", "timeout_rate", "malformed_rate"):
+            _check_rate(name, getattr(self, name))
+        if self.malformed_kind not in MALFORMED_KINDS:
+            raise ValueError(f"malformed_kind must be one of {sorted(MALFORMED_KINDS)}")
+        # Copies, so a caller mutating its dict/set cannot change live settings.
+        object.__setattr__(self, "status_rates", dict(self.status_rates))
+        if self.methods is not None:
+            object.__setattr__(self, "methods", frozenset(m.upper() for m in self.methods))
+
+    @property
+    def active(self) -> bool:
+        """True if any setting can change a response."""
+        return bool(
+            self.latency_ms or self.jitter_ms or any(self.status_rates.values())
+            or self.reset_rate or self.timeout_rate or self.malformed_rate
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """Deviations the vendor's reference allows, to test a tolerant client.
+
+    ``ids_as_strings`` renders ``id`` and ``*_id`` integers as numeric
+    strings; ``extra_fields`` adds unknown fields to every record;
+    ``omit_fields`` drops those keys from records; ``error_body`` picks how
+    errors look; ``post_status`` is 200 or 201; ``delete_status`` is 204,
+    200 or 202, with ``delete_body`` ("empty", "object" = ``{}``, or
+    "record") for the latter two; ``empty_list`` is "204" or "array".
+    """
+
+    ids_as_strings: bool = False
+    extra_fields: bool = False
+    omit_fields: frozenset[str] = frozenset()
+    error_body: str = "json"
+    post_status: int = 200
+    delete_status: int = 204
+    delete_body: str = "record"
+    empty_list: str = "204"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "omit_fields", frozenset(self.omit_fields))
+        if self.error_body not in ERROR_BODIES:
+            raise ValueError(f"error_body must be one of {sorted(ERROR_BODIES)}")
+        if self.post_status not in (200, 201):
+            raise ValueError("post_status must be 200 or 201")
+        if self.delete_status not in (200, 202, 204):
+            raise ValueError("delete_status must be 200, 202 or 204")
+        if self.delete_body not in DELETE_BODIES:
+            raise ValueError(f"delete_body must be one of {sorted(DELETE_BODIES)}")
+        if self.empty_list not in EMPTY_LISTS:
+            raise ValueError('empty_list must be "204" or "array"')
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    """What to do to one request (decided before it is handled)."""
+
+    reset: bool = False
+    delay_s: float = 0.0
+    status: int | None = None
+    retry_after: int | None = None
+    timeout_s: float = 0.0
+    malformed: str | None = None
+
+
+NO_FAULT = FaultPlan()
+
+
+class FaultInjector:
+    """Holds the live :class:`Faults` and draws a plan per request, thread-safely."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self._lock = threading.Lock()
+        self._faults = faults or Faults()
+        self._rng = random.Random(self._faults.seed)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    def set(self, faults: Faults) -> None:
+        """Replace the settings and restart the random sequence from their seed."""
+        with self._lock:
+            self._faults = faults
+            self._rng = random.Random(faults.seed)
+
+    def update(self, **changes: Any) -> Faults:
+        """Replace some settings (validated as a whole); returns the new settings."""
+        with self._lock:
+            faults = replace(self._faults, **changes)
+            self._faults = faults
+            self._rng = random.Random(faults.seed)
+        return faults
+
+    def plan(self, method: str) -> FaultPlan:
+        """Decide the faults of one request with ``method``.
+
+        Every eligible request consumes the same five draws whatever the
+        settings, so which request fails depends only on the seed and the
+        request's position in the sequence.
+        """
+        with self._lock:
+            faults = self._faults
+            if not faults.active:
+                return NO_FAULT
+            if faults.methods is not None and method.upper() not in faults.methods:
+                return NO_FAULT
+            draws = [self._rng.random() for _ in range(5)]
+        status = _pick_status(faults.status_rates, draws[1])
+        return FaultPlan(
+            reset=draws[0] < faults.reset_rate,
+            delay_s=(faults.latency_ms + draws[4] * faults.jitter_ms) / 1000.0,
+            status=status,
+            retry_after=faults.retry_after if status in RETRY_AFTER_STATUSES else None,
+            timeout_s=faults.timeout_delay_s if draws[2] < faults.timeout_rate else 0.0,
+            malformed=faults.malformed_kind if draws[3] < faults.malformed_rate else None,
+        )
+
+
+def _pick_status(rates: Mapping[int, float], draw: float) -> int | None:
+    """Stack the rates (in the order given) on [0, 1) and see where ``draw`` falls."""
+    edge = 0.0
+    for status, rate in rates.items():
+        edge += rate
+        if draw < edge:
+            return status
+    return None

@@ -1,0 +1,194 @@
+"""The tag table: a lazily paged model of tags plus the quick-filter proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Signal,
+)
+
+from sdx_desktop.api.client import SdxClient
+from sdx_desktop.api.errors import CancelledError, SdxError
+from sdx_desktop.api.models import Tag
+
+from .paged_model import ObjectRole, PagedTableModel, SortRole
+from .tasks import TaskRunner
+
+TOOLTIP_LIMIT = 2000
+
+
+class TagTableModel(PagedTableModel[Tag]):
+    KEY, VALUE, INTERACTION, UPDATED, CREATED = range(5)
+    COLUMNS: ClassVar[tuple[str, ...]] = ("Key", "Value", "Interaction", "Updated", "Created")
+
+    #: Rows loaded so far during "Load all".
+    loadAllProgress = Signal(int)
+
+    def __init__(
+        self, runner: TaskRunner, page_size: int = 100, parent: QObject | None = None
+    ) -> None:
+        super().__init__(runner, page_size, parent)
+        self.client: SdxClient | None = None
+        self.survey_id: int | None = None
+        self.interaction_id: int | None = None
+        self._cancel_load_all: threading.Event | None = None
+
+    def show_tags(
+        self,
+        client: SdxClient | None,
+        *,
+        survey_id: int | None = None,
+        interaction_id: int | None = None,
+    ) -> None:
+        """Page through the tags of one interaction, or of a whole survey, or show none."""
+        self.cancel_load_all()
+        self.client, self.survey_id, self.interaction_id = client, survey_id, interaction_id
+        if client is None or (survey_id is None and interaction_id is None):
+            self.set_source(None)
+            return
+
+        def fetch(offset: int, limit: int) -> list[Tag]:
+            return client.list_tags(
+                survey_id=None if interaction_id is not None else survey_id,
+                interaction_id=interaction_id,
+                limit=limit,
+                offset=offset,
+                order="ASC",
+            )
+
+        self.set_source(fetch)
+
+    @property
+    def survey_wide(self) -> bool:
+        return self.interaction_id is None and self.survey_id is not None
+
+    # --- Load all ------------------------------------------------------------------
+
+    async def load_all(self) -> bool:
+        """Load every remaining tag with the client's concurrent loader.
+
+        Returns True when the whole list is loaded; False when stopped or superseded.
+        Errors leave the model in its failed state (with what was loaded kept).
+        """
+        client = self.client
+        if client is None or not self.has_source:
+            return False
+        cancel = threading.Event()
+        self._cancel_load_all = cancel
+        generation = self.begin_bulk_load()
+        pages: Iterator[list[Tag]] = client.iter_tag_pages(
+            survey_id=None if self.interaction_id is not None else self.survey_id,
+            interaction_id=self.interaction_id,
+            cancel=cancel,
+        )
+        next_page: Callable[[], list[Tag] | None] = lambda: next(pages, None)  # noqa: E731
+        in_worker = False
+        try:
+            while True:
+                in_worker = True
+                page = await self._runner.run(next_page)
+                in_worker = False
+                if not self.is_current(generation) or cancel.is_set():
+                    return False
+                if page is None:
+                    self.end_bulk_load(generation, complete=True)
+                    return True
+                self.append_items(page)
+                self.loadAllProgress.emit(self.loaded_count)
+        except (CancelledError, asyncio.CancelledError):
+            self.end_bulk_load(generation, complete=False, stopped=True)
+            if in_worker:
+                raise
+            return False
+        except SdxError as error:
+            self.end_bulk_load(generation, complete=False, error=error)
+            return False
+        finally:
+            # A generator still running on a worker stops itself at the next page once
+            # it sees ``cancel``; an idle one is closed here, which stops its pool.
+            cancel.set()
+            if not in_worker:
+                pages.close()
+            if self._cancel_load_all is cancel:
+                self._cancel_load_all = None
+
+    def cancel_load_all(self) -> None:
+        if self._cancel_load_all is not None:
+            self._cancel_load_all.set()
+            self._cancel_load_all = None
+            self.stop()
+
+    @property
+    def loading_all(self) -> bool:
+        return self._cancel_load_all is not None
+
+    # --- display -------------------------------------------------------------------
+
+    def display(self, item: Tag, column: int) -> str:
+        if column == self.KEY:
+            return item.custom_key
+        if column == self.VALUE:
+            first_line, _, rest = item.custom_value.partition("\n")
+            return first_line + (" …" if rest else "")
+        if column == self.INTERACTION:
+            return str(item.interaction_id)
+        if column == self.UPDATED:
+            return item.updated_at
+        if column == self.CREATED:
+            return item.created_at
+        return ""
+
+    def sort_value(self, item: Tag, column: int) -> Any:
+        if column == self.INTERACTION:
+            return item.interaction_id
+        if column in (self.KEY, self.VALUE):
+            return self.display(item, column).casefold()
+        return self.display(item, column)
+
+    def tooltip(self, item: Tag, column: int) -> str | None:
+        if column == self.VALUE and item.custom_value:
+            value = item.custom_value
+            return value if len(value) <= TOOLTIP_LIMIT else value[:TOOLTIP_LIMIT] + " …"
+        return None
+
+
+class TagFilterProxy(QSortFilterProxyModel):
+    """Quick filter over key and value (case-insensitive, plain text), and sorting by
+    the model's sort role."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._needle = ""
+        self.setSortRole(SortRole)
+
+    def set_text(self, text: str) -> None:
+        self._needle = text.strip().casefold()
+        self.invalidateRowsFilter()
+
+    @property
+    def text(self) -> str:
+        return self._needle
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if not self._needle:
+            return True
+        tag = self.sourceModel().index(source_row, 0, source_parent).data(ObjectRole)
+        if not isinstance(tag, Tag):
+            return True
+        return (
+            self._needle in tag.custom_key.casefold() or self._needle in tag.custom_value.casefold()
+        )
+
+    def tag_at(self, proxy_row: int) -> Tag | None:
+        tag = self.index(proxy_row, 0).data(ObjectRole)
+        return tag if isinstance(tag, Tag) else None

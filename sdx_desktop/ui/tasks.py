@@ -1,0 +1,105 @@
+"""The one async seam between the UI thread and blocking work.
+
+qasync runs asyncio on Qt's event loop. Blocking calls (every ``SdxClient`` method)
+run on a worker thread via :meth:`TaskRunner.run`; the awaiting coroutine resumes on
+the UI thread, so widgets are only ever touched there. :meth:`TaskRunner.spawn` starts
+a coroutine and keeps track of it, so the status bar can show that work is under way
+and the Stop action can cancel it.
+
+Stale results are the caller's to drop: code that may be overtaken (the user picked
+another interaction meanwhile) compares a generation number after each ``await``.
+
+Never call ``QDialog.exec()`` inside a coroutine (it re-enters the event loop); open
+dialogs with ``open()`` and ``await`` :func:`wait_for_signal` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class TaskRunner(QObject):
+    """Runs blocking calls off the UI thread and tracks the coroutines that await them."""
+
+    #: Number of blocking calls under way (feeds the busy indicator).
+    pendingChanged = Signal(int)
+    #: A spawned coroutine failed with an exception nobody handled.
+    failed = Signal(object)
+
+    def __init__(self, max_workers: int = 6, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sdx-ui")
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call ``fn(*args, **kwargs)`` on a worker thread and return its result here."""
+        loop = asyncio.get_running_loop()
+        self._set_pending(self._pending + 1)
+        try:
+            return await loop.run_in_executor(
+                self._executor, functools.partial(fn, *args, **kwargs)
+            )
+        finally:
+            self._set_pending(self._pending - 1)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Start ``coro`` on the UI thread's loop; unhandled errors go to :attr:`failed`."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def cancel_all(self) -> int:
+        """Cancel every spawned coroutine (the Stop action); returns how many."""
+        running = [t for t in self._tasks if not t.done()]
+        for task in running:
+            task.cancel()
+        return len(running)
+
+    def shutdown(self) -> None:
+        self.cancel_all()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("Background task failed", exc_info=error)
+            self.failed.emit(error)
+
+    def _set_pending(self, value: int) -> None:
+        self._pending = value
+        self.pendingChanged.emit(value)
+
+
+async def wait_for_signal(signal: SignalInstance) -> tuple[Any, ...]:
+    """Wait, without blocking the loop, until ``signal`` fires; returns its arguments."""
+    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def fire(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args)
+
+    signal.connect(fire)
+    try:
+        return await future
+    finally:
+        signal.disconnect(fire)
