@@ -1,24 +1,73 @@
-"""Command-line entry point of SDX Desktop."""
+"""Start-up: command-line flags, the Qt application with its asyncio loop, sign-in, demo mode."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
+from typing import Any
 
 from sdx_desktop import APP_NAME, __version__
 
+log = logging.getLogger(__name__)
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="sdx-desktop", description=f"{APP_NAME}")
+    parser = argparse.ArgumentParser(
+        prog="sdx-desktop",
+        description=f"{APP_NAME}: browse and edit Survey Dynamix interaction tags.",
+    )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="practise with sample data on a local server; no account needed",
+    )
+    parser.add_argument("--debug", action="store_true", help="write more detail to the log file")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
-    parse_args(argv)
-    print(f"{APP_NAME} {__version__}")
-    print("Try it against the local practice server: sdx-sandbox --sample small")
-    return 0
+    """Run the app until its window closes; returns the exit code.
+
+    Reuses an existing ``QApplication`` (scripts and tests drive this same path).
+    """
+    args = parse_args(argv)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from sdx_desktop.logs import configure_logging
+    from sdx_desktop.ui.controller import AppController
+    from sdx_desktop.ui.error_dialog import install_excepthook
+    from sdx_desktop.ui.icons import icon
+
+    configure_logging(logging.DEBUG if args.debug else logging.INFO)
+    app: Any = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sdx-desktop"])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("SDX Desktop")
+    app.setDesktopFileName("sdx-desktop")
+    app.setWindowIcon(icon("sdx-desktop"))
+    quit_on_close = app.quitOnLastWindowClosed()
+    # Windows come and go (sign-in, main window, sign-in again); the controller decides
+    # when the app is done.
+    app.setQuitOnLastWindowClosed(False)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = AppController(demo=args.demo)
+    previous_hook = install_excepthook(controller.secrets)
+    log.info("%s %s starting%s", APP_NAME, __version__, " in demo mode" if args.demo else "")
+    try:
+        return loop.run_until_complete(controller.run())
+    finally:
+        controller.shutdown()
+        sys.excepthook = previous_hook
+        app.setQuitOnLastWindowClosed(quit_on_close)
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def run() -> int:

@@ -41,15 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
     add("--db", metavar="PATH", help="persistent SQLite file; reused if it holds data")
     add("--sample", choices=SAMPLES, default="small", help="sample data for a new database")
     add("--seed", type=int, default=2026, help="seed of the sample data")
-    add("--basic", type=_basic, default=(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN),
-        metavar="UUID:TOKEN", help="Basic credential (customer UUID and auth token)")
+    add(
+        "--basic",
+        type=_basic,
+        default=(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN),
+        metavar="UUID:TOKEN",
+        help="Basic credential (customer UUID and auth token)",
+    )
     add("--bearer", default=DEMO_ACCESS_TOKEN, metavar="TOKEN", help="Bearer token")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency-ms", type=float, default=0.0)
     faults.add_argument("--jitter-ms", type=float, default=0.0)
     for status in (500, 503, 429):
-        faults.add_argument(f"--fail-{status}", type=_rate, default=0.0, metavar="RATE",
-                            help=f"fraction of requests answered with {status}")
+        faults.add_argument(
+            f"--fail-{status}",
+            type=_rate,
+            default=0.0,
+            metavar="RATE",
+            help=f"fraction of requests answered with {status}",
+        )
     faults.add_argument("--retry-after", type=int, default=1, metavar="S")
     faults.add_argument("--reset-rate", type=_rate, default=0.0, metavar="RATE")
     faults.add_argument("--timeout-rate", type=_rate, default=0.0, metavar="RATE")
@@ -57,8 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--malformed-rate", type=_rate, default=0.0, metavar="RATE")
     faults.add_argument("--malformed-kind", choices=sorted(MALFORMED_KINDS), default="truncated")
     faults.add_argument("--fault-seed", type=int, default=0)
-    add("--empty-list", choices=("204", "array"), default="204",
-        help="answer empty lists with 204 (default) or []")
+    add(
+        "--empty-list",
+        choices=("204", "array"),
+        default="204",
+        help="answer empty lists with 204 (default) or []",
+    )
     add("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -104,8 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     user, token = args.basic
     print(f"Survey Dynamix sandbox running at {server.base_url}", flush=True)
-    print(f"  started in {time.perf_counter() - started:.2f} s "
-          f"({server.store.count_tags()} tags)")
+    print(f"  started in {time.perf_counter() - started:.2f} s ({server.store.count_tags()} tags)")
     print(f"  Basic:  customer UUID {user}  auth token {token}")
     print(f"  Bearer: {args.bearer}")
     print(f'  Try:    curl -u {user}:{token} "{server.base_url}/surveys"')

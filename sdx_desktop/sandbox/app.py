@@ -182,9 +182,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected_error(error: Exception) -> Response:
     if not _config().stopping.is_set():  # a closed store during shutdown is expected
-        _log.exception(
-            "Unexpected error while handling %s %s", request.method, request.path
-        )
+        _log.exception("Unexpected error while handling %s %s", request.method, request.path)
     return error_response(500, "Internal server error.", _config().quirks)
 
 
@@ -371,8 +369,9 @@ def _upsert_tag() -> Response:
     return record_response(record, config.quirks, config.quirks.post_status)
 
 
-@api.route("/interaction_data/<id:tag_id>", methods=["GET", "DELETE"],
-           provide_automatic_options=False)
+@api.route(
+    "/interaction_data/<id:tag_id>", methods=["GET", "DELETE"], provide_automatic_options=False
+)
 def tag(tag_id: int) -> Response:
     store, config = _context()
     if request.method == "DELETE":

@@ -12,9 +12,7 @@ def _same(given: bytes, expected: str) -> bool:
     return hmac.compare_digest(given, expected.encode("utf-8"))
 
 
-def is_authorized(
-    header: str | None, basic: tuple[str, str] | None, bearer: str | None
-) -> bool:
+def is_authorized(header: str | None, basic: tuple[str, str] | None, bearer: str | None) -> bool:
     """True if an ``Authorization`` header carries one of the configured credentials.
 
     ``basic`` is ``(customer_uuid, auth_token)``; either credential may be

@@ -77,11 +77,14 @@ def error_response(status: int, message: str, quirks: Quirks) -> Response:
     if style == "empty":
         return empty_response(status)
     if style == "text":
-        return Response(f"{status} {_phrase(status)}: {message}\n", status=status,
-                        mimetype="text/plain")
+        return Response(
+            f"{status} {_phrase(status)}: {message}\n", status=status, mimetype="text/plain"
+        )
     title = f"{status} {html.escape(_phrase(status))}"
-    page = (f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
-            f"<body><h1>{title}</h1><p>{html.escape(message)}</p></body></html>\n")
+    page = (
+        f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>{html.escape(message)}</p></body></html>\n"
+    )
     return Response(page, status=status, mimetype="text/html")
 
 

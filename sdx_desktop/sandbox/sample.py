@@ -166,8 +166,18 @@ def _tag_rows(
         made = created + timedelta(seconds=rng.randint(1, 3600))
         changed = made + timedelta(seconds=rng.randint(0, 86400)) if rng.random() < 0.3 else made
         tag_id = None if first_id is None else first_id + index
-        rows.append((tag_id, interaction[0], interaction[2], key, _TAG_VALUES[key](rng),
-                     format_timestamp(made), format_timestamp(changed), 0))
+        rows.append(
+            (
+                tag_id,
+                interaction[0],
+                interaction[2],
+                key,
+                _TAG_VALUES[key](rng),
+                format_timestamp(made),
+                format_timestamp(changed),
+                0,
+            )
+        )
     return rows
 
 
@@ -195,8 +205,14 @@ def build_benchmark(
     rng: random.Random, survey_id: int, first_interaction: int
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """Rows for the benchmark survey: exactly 100,000 tags, 10 per interaction."""
-    surveys = [_survey_row(rng, survey_id, BENCHMARK_SURVEY_NAME,
-                           "Synthetic survey for paging and load benchmarks.")]
+    surveys = [
+        _survey_row(
+            rng,
+            survey_id,
+            BENCHMARK_SURVEY_NAME,
+            "Synthetic survey for paging and load benchmarks.",
+        )
+    ]
     interactions, tags = [], []
     per_interaction = BENCHMARK_TAGS // BENCHMARK_INTERACTIONS
     for offset in range(BENCHMARK_INTERACTIONS):
@@ -217,8 +233,9 @@ def populate(store: Store, sample: str = "small", seed: int = 2026) -> None:
     rng = random.Random(seed)
     surveys, interactions, tags = build_small(rng)
     if sample == "large":
-        extra = build_benchmark(rng, FIRST_SURVEY_ID + len(surveys),
-                                FIRST_INTERACTION_ID + len(interactions))
+        extra = build_benchmark(
+            rng, FIRST_SURVEY_ID + len(surveys), FIRST_INTERACTION_ID + len(interactions)
+        )
         surveys += extra[0]
         interactions += extra[1]
         tags += extra[2]

@@ -57,9 +57,7 @@ class _QuietHandler(WSGIRequestHandler):
     ) -> None:
         if isinstance(error, _ResetConnection):
             # Linger {on, 0 s} makes close() send RST: the client sees ECONNRESET.
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.rfile.close()  # the file holds a reference that would delay close()
             self.connection.close()

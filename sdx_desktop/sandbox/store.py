@@ -128,21 +128,32 @@ class InteractionFilter:
         """SQL condition and parameters for these filters."""
         terms: list[str] = []
         params: list[Any] = []
-        for column in ("survey_id", "email", "survey_type", "scheduled_at", "external_ref",
-                       "call_type", "agent_id"):
+        for column in (
+            "survey_id",
+            "email",
+            "survey_type",
+            "scheduled_at",
+            "external_ref",
+            "call_type",
+            "agent_id",
+        ):
             value = getattr(self, column)
             if value is not None:
                 terms.append(f"{column} = ?")
                 params.append(value)
-        for column, span in (("created_at", self.created_range),
-                             ("scheduled_at", self.scheduled_range)):
+        for column, span in (
+            ("created_at", self.created_range),
+            ("scheduled_at", self.scheduled_range),
+        ):
             if span is not None:
                 terms.append(f"{column} >= ? AND {column} < ?")
                 params.extend(span)
         # (flag, statuses, whether "true" means the status is one of them)
-        for flag, statuses, in_when_true in ((self.started, NOT_STARTED_STATUSES, False),
-                                             (self.completed, ("Completed",), True),
-                                             (self.survey_ended, ENDED_STATUSES, True)):
+        for flag, statuses, in_when_true in (
+            (self.started, NOT_STARTED_STATUSES, False),
+            (self.completed, ("Completed",), True),
+            (self.survey_ended, ENDED_STATUSES, True),
+        ):
             if flag is None:
                 continue
             inside = flag == in_when_true
@@ -254,7 +265,9 @@ class Store:
         return self._scalar(sql, (interaction_id,)) is not None
 
     def list_surveys(self, paging: Paging) -> list[Record]:
-        sql = f"SELECT {_SURVEY_COLS} FROM surveys ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?"
+        sql = (
+            f"SELECT {_SURVEY_COLS} FROM surveys ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?"
+        )
         return self._query(sql, (paging.limit, paging.offset))
 
     def get_survey(self, survey_id: int) -> Record | None:
@@ -268,8 +281,10 @@ class Store:
             order = f"id {_direction(paging)}"
         else:
             order = "status ASC, id DESC"
-        sql = (f"SELECT {_INTERACTION_COLS} FROM interactions WHERE {condition} "
-               f"ORDER BY {order} LIMIT ? OFFSET ?")
+        sql = (
+            f"SELECT {_INTERACTION_COLS} FROM interactions WHERE {condition} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
+        )
         return self._query(sql, (*params, paging.limit, paging.offset))
 
     def get_interaction(self, interaction_id: int) -> Record | None:
@@ -284,8 +299,10 @@ class Store:
         if not ids:
             return found
         marks = ", ".join("?" * len(ids))
-        sql = (f"SELECT {_TAG_COLS} FROM tags WHERE deleted = 0 "
-               f"AND interaction_id IN ({marks}) ORDER BY id")
+        sql = (
+            f"SELECT {_TAG_COLS} FROM tags WHERE deleted = 0 "
+            f"AND interaction_id IN ({marks}) ORDER BY id"
+        )
         for row in self._query(sql, ids):
             found[row["interaction_id"]].append(row)
         return found
@@ -301,13 +318,18 @@ class Store:
         """One page of live tags, filtered by survey and/or interaction and key."""
         terms = ["deleted = 0"]
         params: list[Any] = []
-        for column, value in (("survey_id", survey_id), ("interaction_id", interaction_id),
-                              ("custom_key", custom_key)):
+        for column, value in (
+            ("survey_id", survey_id),
+            ("interaction_id", interaction_id),
+            ("custom_key", custom_key),
+        ):
             if value is not None:
                 terms.append(f"{column} = ?")
                 params.append(value)
-        sql = (f"SELECT {_TAG_COLS} FROM tags WHERE {' AND '.join(terms)} "
-               f"ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?")
+        sql = (
+            f"SELECT {_TAG_COLS} FROM tags WHERE {' AND '.join(terms)} "
+            f"ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?"
+        )
         return self._query(sql, (*params, paging.limit, paging.offset))
 
     def get_tag_row(self, tag_id: int) -> Record | None:
@@ -387,9 +409,11 @@ class Store:
         and :data:`TAG_COLUMNS` order (a tag id may be None to auto-number).
         """
         with self._write() as conn:
-            for table, columns, rows in (("surveys", SURVEY_FIELDS, surveys),
-                                         ("interactions", INTERACTION_FIELDS, interactions),
-                                         ("tags", TAG_COLUMNS, tags)):
+            for table, columns, rows in (
+                ("surveys", SURVEY_FIELDS, surveys),
+                ("interactions", INTERACTION_FIELDS, interactions),
+                ("tags", TAG_COLUMNS, tags),
+            ):
                 if rows:
                     marks = ", ".join("?" * len(columns))
                     conn.executemany(
@@ -497,16 +521,32 @@ class Store:
             interactions = []
             for offset in range(count):
                 new_uuid = str(uuid_module.uuid4())
-                interactions.append((first + offset, new_uuid, survey_id, "web", stamp, stamp,
-                                     "Completed", f"https://surveydynamix.com/s/{new_uuid}"))
+                interactions.append(
+                    (
+                        first + offset,
+                        new_uuid,
+                        survey_id,
+                        "web",
+                        stamp,
+                        stamp,
+                        "Completed",
+                        f"https://surveydynamix.com/s/{new_uuid}",
+                    )
+                )
             conn.executemany(
                 "INSERT INTO interactions (id, uuid, survey_id, survey_type, created_at, "
                 "updated_at, status, web_link) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 interactions,
             )
             tags = (
-                (first + i // per_interaction, survey_id, f"KEY_{i % per_interaction:03d}",
-                 f"value {first + i // per_interaction}-{i % per_interaction}", stamp, stamp)
+                (
+                    first + i // per_interaction,
+                    survey_id,
+                    f"KEY_{i % per_interaction:03d}",
+                    f"value {first + i // per_interaction}-{i % per_interaction}",
+                    stamp,
+                    stamp,
+                )
                 for i in range(n)
             )
             conn.executemany(

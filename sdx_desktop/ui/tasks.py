@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from sdx_desktop.api.errors import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,44 @@ class TaskRunner(QObject):
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sdx-ui")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pending = 0
+        self._reauthenticate: Callable[[], Awaitable[bool]] | None = None
+        self._reauth_future: asyncio.Future[bool] | None = None
 
     @property
     def pending(self) -> int:
         return self._pending
 
+    def set_reauthenticate(self, handler: Callable[[], Awaitable[bool]] | None) -> None:
+        """What to do when the server stops accepting our credentials mid-session
+        (normally: show the sign-in dialog). It returns True once signed in again."""
+        self._reauthenticate = handler
+
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Call ``fn(*args, **kwargs)`` on a worker thread and return its result here."""
+        """Call ``fn(*args, **kwargs)`` on a worker thread and return its result here.
+
+        If the server answers 401 and a re-authentication handler is set, the user signs
+        in again (once, however many calls failed together) and the call is repeated.
+        ``fn`` must reach the client through the session's proxy so the repeat uses the
+        new credentials.
+        """
+        try:
+            return await self._run_once(fn, *args, **kwargs)
+        except AuthError:
+            if self._reauthenticate is None or not await self._signed_in_again():
+                raise
+            return await self._run_once(fn, *args, **kwargs)
+
+    async def _signed_in_again(self) -> bool:
+        if self._reauth_future is None:
+            assert self._reauthenticate is not None
+            self._reauth_future = asyncio.ensure_future(self._reauthenticate())
+            self._reauth_future.add_done_callback(self._reauth_done)
+        return await asyncio.shield(self._reauth_future)
+
+    def _reauth_done(self, _future: asyncio.Future[bool]) -> None:
+        self._reauth_future = None
+
+    async def _run_once(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         self._set_pending(self._pending + 1)
         try:

@@ -1,0 +1,477 @@
+"""The main window: pickers on the left, the tag table in the centre."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sdx_desktop import APP_NAME
+from sdx_desktop.api.models import Interaction, Survey, Tag
+from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome
+from sdx_desktop.settings import Settings
+
+from .delete_flow import delete_tags
+from .icons import icon
+from .layout import compact_rows
+from .paged_model import LoadState
+from .pickers import ALL_INTERACTIONS, InteractionPicker, SurveyPicker
+from .session import ClientProxy
+from .state_bar import LoadStateBar
+from .tag_dialog import TagDialog
+from .tag_model import TagFilterProxy, TagTableModel
+from .tasks import TaskRunner
+
+
+class MainWindow(QMainWindow):
+    signOutRequested = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        api: ClientProxy,
+        settings: Settings,
+        *,
+        account_label: str = "",
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.runner = runner
+        self.api = api
+        self.settings = settings
+        self.demo = demo
+        self.survey: Survey | None = None
+        self.interaction: Interaction | None = None
+        self._restore_survey_id = settings.last_survey_id
+        title = f"{APP_NAME} — Demo" if demo else APP_NAME
+        self.setWindowTitle(f"{title} — {account_label}" if account_label and not demo else title)
+        self.setWindowIcon(icon("sdx-desktop"))
+
+        self.surveys = SurveyPicker(runner, self)
+        self.interactions = InteractionPicker(runner, page_size=settings.page_size, parent=self)
+        self.tags = TagTableModel(runner, page_size=settings.page_size, parent=self)
+        self.tag_proxy = TagFilterProxy(self)
+        self.tag_proxy.setSourceModel(self.tags)
+        self._build_tag_panel()
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+
+        self.surveys.surveyChosen.connect(self._on_survey)
+        self.surveys.model.stateChanged.connect(self._restore_last_survey)
+        self.interactions.interactionChosen.connect(self._on_interaction)
+        self.tags.stateChanged.connect(self._update_status)
+        self.tags.loadAllProgress.connect(self._update_status)
+        self.runner.pendingChanged.connect(self._on_pending)
+        self.tag_view.selectionModel().selectionChanged.connect(self._update_actions)
+        self.tag_view.doubleClicked.connect(self.edit_selected)
+
+        self._restore_geometry()
+        self.surveys.set_client(api.as_client())
+        self._show_tags_for(None)
+
+    # --- building ------------------------------------------------------------------
+
+    def _build_tag_panel(self) -> None:
+        self.tag_title = QLabel(objectName="tagTitle")
+        self.tag_title.setTextFormat(Qt.TextFormat.RichText)
+        self.tag_filter = QLineEdit(objectName="tagFilter")
+        self.tag_filter.setPlaceholderText("Filter tags by key or value (Ctrl+F)")
+        self.tag_filter.setClearButtonEnabled(True)
+        self.tag_filter.textChanged.connect(self.tag_proxy.set_text)
+        self.tag_filter.textChanged.connect(self._update_status)
+
+        self.tag_view = QTableView(objectName="tagTable")
+        self.tag_view.setModel(self.tag_proxy)
+        self.tag_view.setSortingEnabled(True)
+        self.tag_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.tag_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tag_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tag_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tag_view.setAlternatingRowColors(True)
+        self.tag_view.setWordWrap(False)
+        compact_rows(self.tag_view)
+        header = self.tag_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(TagTableModel.KEY, 170)
+        header.resizeSection(TagTableModel.VALUE, 260)
+        header.resizeSection(TagTableModel.INTERACTION, 90)
+        header.resizeSection(TagTableModel.UPDATED, 150)
+        header.setStretchLastSection(True)
+
+        self.empty_state = QLabel(objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setStyleSheet("color: palette(mid); font-size: 15px; padding: 24px;")
+        self.tag_stack = QStackedWidget()
+        self.tag_stack.addWidget(self.empty_state)
+        self.tag_stack.addWidget(self.tag_view)
+        self.tag_state = LoadStateBar(self.tags, noun="tags", parent=self)
+
+        self.tag_panel = QWidget()
+        layout = QVBoxLayout(self.tag_panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tag_title)
+        layout.addWidget(self.tag_filter)
+        layout.addWidget(self.tag_stack, 1)
+        layout.addWidget(self.tag_state)
+
+    def _build_layout(self) -> None:
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical, objectName="leftSplitter")
+        self.left_splitter.addWidget(self.surveys)
+        self.left_splitter.addWidget(self.interactions)
+        self.left_splitter.setSizes([220, 480])
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.tag_panel)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([560, 680])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 4)
+        if self.demo:
+            banner = QLabel(
+                "<b>Demo mode</b> — practice data on this computer only. "
+                "Nothing you change here reaches Survey Dynamix.",
+                objectName="demoBanner",
+            )
+            banner.setStyleSheet(
+                "background: #fff4ce; color: #5c4400; padding: 6px 10px; border-radius: 4px;"
+            )
+            layout.addWidget(banner)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+    def _action(
+        self, name: str, text: str, icon_name: str, shortcuts: list[QKeySequence | str], tip: str
+    ) -> QAction:
+        action = QAction(icon(icon_name), text, self, objectName=name)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        shortcut_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({shortcut_text})" if shortcut_text else tip)
+        action.setStatusTip(tip)
+        return action
+
+    def _build_actions(self) -> None:
+        Key = QKeySequence.StandardKey
+        self.add_action = self._action("addTagAction", "&Add tag", "add", [Key.New], "Add a tag")
+        self.edit_action = self._action(
+            "editTagAction", "&Edit", "edit", ["F2", "Return", "Enter"], "Edit the selected tag"
+        )
+        self.delete_action = self._action(
+            "deleteTagAction", "&Delete", "delete", [Key.Delete], "Delete the selected tags"
+        )
+        self.refresh_action = self._action(
+            "refreshAction", "&Refresh", "refresh", [Key.Refresh, "F5"], "Load the tags again"
+        )
+        self.load_all_action = self._action(
+            "loadAllAction", "Load &all", "load-all", ["Ctrl+L"], "Load every tag of this list"
+        )
+        self.stop_action = self._action("stopAction", "&Stop", "stop", ["Esc"], "Stop loading")
+        self.find_action = self._action(
+            "findAction", "&Find", "find", [Key.Find], "Filter the tags"
+        )
+        self.sign_out_action = self._action(
+            "signOutAction", "Sign &out", "sign-out", [], "Sign out and forget the saved sign-in"
+        )
+        self.quit_action = self._action(
+            "quitAction", "&Quit", "quit", [Key.Quit, "Ctrl+Q"], "Close SDX Desktop"
+        )
+
+        # Enter and Delete act on the table only, so they keep working in text fields.
+        for action in (self.edit_action, self.delete_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.tag_view.addAction(action)
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        self.add_action.triggered.connect(self.add_tag)
+        self.edit_action.triggered.connect(self.edit_selected)
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.refresh_action.triggered.connect(self.refresh)
+        self.load_all_action.triggered.connect(self.load_all)
+        self.stop_action.triggered.connect(self.stop)
+        self.find_action.triggered.connect(self._focus_filter)
+        self.sign_out_action.triggered.connect(self.signOutRequested)
+        self.quit_action.triggered.connect(self.close)
+
+        toolbar = QToolBar("Main", objectName="mainToolBar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for action in (self.add_action, self.edit_action, self.delete_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.refresh_action, self.load_all_action, self.stop_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        tag_menu = menu.addMenu("&Tags")
+        for action in (self.add_action, self.edit_action, self.delete_action):
+            tag_menu.addAction(action)
+        tag_menu.addSeparator()
+        for action in (
+            self.find_action,
+            self.refresh_action,
+            self.load_all_action,
+            self.stop_action,
+        ):
+            tag_menu.addAction(action)
+        self.addAction(self.find_action)
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel(objectName="tagStatus")
+        self.busy = QProgressBar(objectName="busyIndicator")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    # --- choosing what to show -----------------------------------------------------
+
+    def _on_survey(self, survey: Survey | None) -> None:
+        self.survey = survey
+        if survey is not None:
+            self.settings.last_survey_id = survey.id
+            self._restore_survey_id = None
+        self.interactions.set_survey(self.api.as_client() if survey else None, survey)
+        self._show_tags_for(None)
+
+    def _restore_last_survey(self) -> None:
+        wanted = self._restore_survey_id
+        if wanted is not None and self.surveys.model.row_of(wanted) is not None:
+            self._restore_survey_id = None
+            self.surveys.select_survey(wanted)
+
+    def _on_interaction(self, choice: object) -> None:
+        self._show_tags_for(choice)
+
+    def _show_tags_for(self, choice: object) -> None:
+        client = self.api.as_client()
+        self.interaction = choice if isinstance(choice, Interaction) else None
+        if self.survey is None:
+            self.tags.show_tags(None)
+            self._set_empty("Pick a survey on the left to see its interactions and tags.")
+        elif choice == ALL_INTERACTIONS:
+            self.tags.show_tags(client, survey_id=self.survey.id)
+            self.tag_title.setText(f"<b>All tags</b> of {html.escape(self.survey.display_name)}")
+        elif self.interaction is not None:
+            self.tags.show_tags(client, interaction_id=self.interaction.id)
+            parts = [
+                f"#{self.interaction.id}",
+                self.interaction.external_ref,
+                self.interaction.contact,
+            ]
+            label = " · ".join(html.escape(p) for p in parts if p)
+            self.tag_title.setText(f"<b>Tags</b> of interaction {label}")
+        else:
+            self.tags.show_tags(None)
+            self._set_empty(
+                "Pick an interaction on the left, or “All interactions in this survey” to see "
+                "every tag of the survey."
+            )
+        self.tag_view.setColumnHidden(TagTableModel.INTERACTION, not self.tags.survey_wide)
+        if self.tags.has_source:
+            self.tag_stack.setCurrentWidget(self.tag_view)
+            self.tags.fetchMore(QModelIndex())
+        self._update_actions()
+        self._update_status()
+
+    def _set_empty(self, text: str) -> None:
+        self.tag_title.setText("<b>Tags</b>")
+        self.empty_state.setText(text)
+        self.tag_stack.setCurrentWidget(self.empty_state)
+
+    # --- actions -------------------------------------------------------------------
+
+    def selected_tags(self) -> list[Tag]:
+        rows = sorted({i.row() for i in self.tag_view.selectionModel().selectedRows()})
+        return [t for t in (self.tag_proxy.tag_at(r) for r in rows) if t is not None]
+
+    def add_tag(self) -> None:
+        if self.survey is None:
+            return
+        dialog = TagDialog(
+            self.runner,
+            self.api,
+            interaction_id=self.interaction.id if self.interaction else None,
+            interactions=self.interactions.loaded_interactions(),
+            parent=self,
+        )
+        self._open_tag_dialog(dialog)
+
+    def edit_selected(self) -> None:
+        selected = self.selected_tags()
+        if len(selected) != 1:
+            return
+        dialog = TagDialog(
+            self.runner,
+            self.api,
+            tag=selected[0],
+            interactions=self.interactions.loaded_interactions(),
+            parent=self,
+        )
+        self._open_tag_dialog(dialog)
+
+    def _open_tag_dialog(self, dialog: TagDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._apply_saved)
+        dialog.vanished.connect(self.tags.remove_id)
+        dialog.open()
+        self.tag_dialog = dialog
+
+    def _apply_saved(self, outcome: SaveOutcome) -> None:
+        if isinstance(outcome, Saved):
+            if outcome.replaced_id is not None:
+                self.tags.remove_id(outcome.replaced_id)
+            tag = outcome.tag
+        else:
+            assert isinstance(outcome, RenameHalfDone)
+            tag = outcome.new
+        if self._belongs_here(tag):
+            self.tags.upsert_item(tag)
+            self._select_tag(tag.id)
+        self._update_status()
+
+    def _belongs_here(self, tag: Tag) -> bool:
+        if self.interaction is not None:
+            return tag.interaction_id == self.interaction.id
+        return self.tags.survey_wide
+
+    def _select_tag(self, tag_id: int) -> None:
+        row = self.tags.row_of(tag_id)
+        if row is None:
+            return
+        index = self.tag_proxy.mapFromSource(self.tags.index(row, 0))
+        if index.isValid():
+            flags = (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.tag_view.selectionModel().setCurrentIndex(index, flags)
+            self.tag_view.scrollTo(index)
+
+    def delete_selected(self) -> None:
+        selected = self.selected_tags()
+        if selected:
+            self.runner.spawn(self._delete(selected))
+
+    async def _delete(self, selected: list[Tag]) -> None:
+        report = await delete_tags(self, self.runner, self.api.as_client(), selected)
+        if report is None:
+            return
+        for tag_id in report.removed:
+            self.tags.remove_id(tag_id)
+        for current in report.changed:
+            self.tags.upsert_item(current)
+        self._update_status()
+
+    def refresh(self) -> None:
+        self._show_tags_for(ALL_INTERACTIONS if self.tags.survey_wide else self.interaction)
+
+    def load_all(self) -> None:
+        if self.tags.has_source and not self.tags.exhausted and not self.tags.loading_all:
+            self.runner.spawn(self.tags.load_all())
+            self._update_status()
+
+    def stop(self) -> None:
+        self.tags.cancel_load_all()
+        for model in (self.tags, self.interactions.model, self.surveys.model):
+            model.stop()
+        self.runner.cancel_all()
+        self.statusBar().showMessage("Stopped.", 3000)
+
+    def _focus_filter(self) -> None:
+        self.tag_filter.setFocus()
+        self.tag_filter.selectAll()
+
+    # --- status --------------------------------------------------------------------
+
+    def _on_pending(self, pending: int) -> None:
+        self.busy.setVisible(pending > 0)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        count = len(self.selected_tags())
+        self.add_action.setEnabled(self.survey is not None and self.tags.has_source)
+        self.edit_action.setEnabled(count == 1)
+        self.delete_action.setEnabled(count >= 1)
+        self.refresh_action.setEnabled(self.tags.has_source)
+        self.load_all_action.setEnabled(
+            self.tags.has_source and not self.tags.exhausted and not self.tags.loading_all
+        )
+        self.stop_action.setEnabled(self.runner.pending > 0 or self.tags.loading_all)
+
+    def _update_status(self) -> None:
+        self._update_actions()
+        if not self.tags.has_source:
+            self.status_label.setText("")
+            return
+        count = self.tags.loaded_count
+        noun = "tag" if count == 1 else "tags"
+        if self.tags.loading_all:
+            text = f"Loading all tags… {count:,} loaded so far. Press Stop to cancel."
+        elif self.tags.exhausted:
+            text = f"All {count:,} {noun} loaded"
+        elif self.tags.state is LoadState.LOADING and count == 0:
+            text = "Loading tags…"
+        elif self.tags.state in (LoadState.FAILED, LoadState.STOPPED):
+            text = f"Showing {count:,} {noun} · loading paused (see the message below the table)"
+        else:
+            text = f"Showing {count:,} {noun} · more available (scroll down or Load all)"
+        if self.tag_proxy.text:
+            text += f" · {self.tag_proxy.rowCount():,} match the filter"
+        self.status_label.setText(text)
+        if self.tags.exhausted and count == 0 and self.tags.state is LoadState.IDLE:
+            self.empty_state.setText("No tags here yet. Use “Add tag” (Ctrl+N) to add one.")
+            self.tag_stack.setCurrentWidget(self.empty_state)
+        elif self.tags.has_source:
+            self.tag_stack.setCurrentWidget(self.tag_view)
+
+    # --- window state --------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.geometry("main/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1240, 760)
+        for name, splitter in (
+            ("main/splitter", self.main_splitter),
+            ("main/leftSplitter", self.left_splitter),
+        ):
+            state = self.settings.geometry(name)
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_window_state(self) -> None:
+        self.settings.save_geometry("main/geometry", self.saveGeometry())
+        self.settings.save_geometry("main/splitter", self.main_splitter.saveState())
+        self.settings.save_geometry("main/leftSplitter", self.left_splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_window_state()
+        self.stop()
+        super().closeEvent(event)
+        self.closed.emit()
