@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     from sdx_desktop.ui.error_dialog import install_excepthook
     from sdx_desktop.ui.icons import icon
 
-    configure_logging(logging.DEBUG if args.debug else logging.INFO)
+    log_handler = configure_logging(logging.DEBUG if args.debug else logging.INFO)
     app: Any = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sdx-desktop"])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -68,6 +68,9 @@ def main(argv: list[str]) -> int:
         app.setQuitOnLastWindowClosed(quit_on_close)
         asyncio.set_event_loop(None)
         loop.close()
+        if log_handler is not None:
+            logging.getLogger().removeHandler(log_handler)
+            log_handler.close()
 
 
 def run() -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import keyring
 import keyring.backend
@@ -81,8 +82,15 @@ def _priority(backend: keyring.backend.KeyringBackend) -> float:
 
 
 def _location_key(location: str) -> str:
+    """One spelling per location: region labels in lower case; URLs with the scheme and
+    host in lower case and no trailing slash (as the preferences file keeps them)."""
     location = location.strip()
-    return location.rstrip("/") if "://" in location else location.lower()
+    if "://" not in location:
+        return location.lower()
+    parts = urlsplit(location)
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, "")
+    )
 
 
 def _encode(credentials: Credentials) -> str:

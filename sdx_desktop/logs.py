@@ -12,11 +12,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: int = logging.INFO) -> logging.Handler | None:
-    """Attach the file handler once; returns it (None if the folder is not writable)."""
+    """Attach the log file handler; returns it (None if the folder is not writable)."""
     root = logging.getLogger()
-    for handler in root.handlers:
-        if getattr(handler, "_sdx_desktop", False):
-            return handler
     try:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -26,7 +23,6 @@ def configure_logging(level: int = logging.INFO) -> logging.Handler | None:
     except OSError:
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
-    handler._sdx_desktop = True  # type: ignore[attr-defined]
     handler.setLevel(level)
     root.addHandler(handler)
     if root.level > level or root.level == logging.NOTSET:

@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
@@ -19,6 +20,14 @@ from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.ui.tasks import TaskRunner
 
 from .helpers import MemoryKeyring, make_client
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings, logs and caches of every test go to a fresh folder, never the user's."""
+    home = tmp_path_factory.mktemp("sdx-home")
+    monkeypatch.setenv("SDX_DESKTOP_HOME", str(home))
+    return home
 
 
 @pytest.fixture(autouse=True)

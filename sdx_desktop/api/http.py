@@ -183,6 +183,9 @@ def error_for_exception(
     detail = scrub(f"{type(exc).__name__} for {path}: {_root_cause(exc)}", secrets)
     if isinstance(exc, requests.exceptions.SSLError):
         return errors.TlsError(detail=detail)
+    # urllib3 makes a refused connection a kind of ConnectTimeoutError: test it first.
+    if _caused_by(exc, urllib3.exceptions.NewConnectionError):
+        return errors.NetworkError(detail=detail)
     if isinstance(exc, requests.exceptions.Timeout) or _caused_by(
         exc, urllib3.exceptions.TimeoutError
     ):

@@ -35,6 +35,8 @@ class AppController:
         self.location = ""
         self.window: MainWindow | None = None
         self.sandbox: object | None = None
+        #: Why the sign-in could not be remembered, if it could not (shown once).
+        self.remember_note = ""
 
     def secrets(self) -> Iterable[str]:
         return self.credentials.secrets if self.credentials else ()
@@ -76,6 +78,9 @@ class AppController:
 
         window.signOutRequested.connect(sign_out)
         window.show()
+        if self.remember_note:
+            window.statusBar().showMessage(self.remember_note, 15_000)
+            self.remember_note = ""
         await wait_for_signal(window.closed)
         window.deleteLater()
         self.window = None
@@ -95,7 +100,8 @@ class AppController:
 
     async def _sign_in_at_start(self) -> SdxClient | None:
         location = self.settings.last_location
-        remembered = self.store.recall_last(location)
+        # A locked desktop keyring can take a moment to answer: ask it off the UI thread.
+        remembered = await self.runner.run(self.store.recall_last, location)
         if remembered is None:
             return await self._ask_sign_in()
         try:
@@ -117,6 +123,7 @@ class AppController:
         client = dialog.client if result == QDialog.DialogCode.Accepted else None
         if client is not None:
             self.credentials, self.location = dialog.credentials, dialog.location
+            self.remember_note = dialog.remembered.message if dialog.remembered else ""
         dialog.deleteLater()
         return client
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QSortFilterProxyModel
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 
@@ -11,3 +14,15 @@ def compact_rows(view: QTableView) -> None:
     header.hide()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     header.setDefaultSectionSize(view.fontMetrics().height() + 8)
+
+
+def change_row_filter(proxy: QSortFilterProxyModel, apply: Callable[[], None]) -> None:
+    """Change what a proxy's row filter accepts (``apply``) and re-filter, with the API
+    of the running Qt version (``invalidateRowsFilter`` is deprecated since Qt 6.10)."""
+    if hasattr(proxy, "beginFilterChange"):
+        proxy.beginFilterChange()
+        apply()
+        proxy.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+    else:
+        apply()
+        proxy.invalidateRowsFilter()

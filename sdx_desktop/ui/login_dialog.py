@@ -333,7 +333,7 @@ class LoginDialog(QDialog):
             self.patEdit.setText(credentials.token)
 
     def done(self, result: int) -> None:
-        if self.busy and self._task is not None:
+        if result != QDialog.DialogCode.Accepted and self.busy and self._task is not None:
             self._task.cancel()  # Cancel / Esc while a check runs: drop its result
         super().done(result)
 
@@ -349,7 +349,7 @@ class LoginDialog(QDialog):
         if custom and not was_visible and self.isVisible():
             self.customUrlEdit.setFocus()
         if was_visible and not custom:
-            QTimer.singleShot(0, self._shrink_height)
+            QTimer.singleShot(0, self, self._shrink_height)
         self._clear_message()
 
     def _method_changed(self) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.models import Interaction, Survey
 
-from .layout import compact_rows
+from .layout import change_row_filter, compact_rows
 from .paged_model import ObjectRole, PagedTableModel
 from .state_bar import LoadStateBar
 from .tasks import TaskRunner
@@ -97,8 +97,7 @@ class _LocalFilter(QSortFilterProxyModel):
         self._needle = ""
 
     def set_text(self, text: str) -> None:
-        self._needle = text.strip().casefold()
-        self.invalidateRowsFilter()
+        change_row_filter(self, lambda: setattr(self, "_needle", text.strip().casefold()))
 
     def filterAcceptsRow(
         self, source_row: int, parent: QModelIndex | QPersistentModelIndex

@@ -19,6 +19,7 @@ from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.errors import CancelledError, SdxError
 from sdx_desktop.api.models import Tag
 
+from .layout import change_row_filter
 from .paged_model import ObjectRole, PagedTableModel, SortRole
 from .tasks import TaskRunner
 
@@ -119,6 +120,7 @@ class TagTableModel(PagedTableModel[Tag]):
                 pages.close()
             if self._cancel_load_all is cancel:
                 self._cancel_load_all = None
+                self.stateChanged.emit()  # "loading all" is over, whatever the outcome
 
     def cancel_load_all(self) -> None:
         if self._cancel_load_all is not None:
@@ -170,8 +172,7 @@ class TagFilterProxy(QSortFilterProxyModel):
         self.setSortRole(SortRole)
 
     def set_text(self, text: str) -> None:
-        self._needle = text.strip().casefold()
-        self.invalidateRowsFilter()
+        change_row_filter(self, lambda: setattr(self, "_needle", text.strip().casefold()))
 
     @property
     def text(self) -> str:

@@ -120,6 +120,7 @@ def test_locations_are_separate_and_normalised(store: CredentialStore) -> None:
     store.remember("https://sdx.example.org/api/", token)
     assert store.recall_last("eu1") == basic
     assert store.recall_last("https://sdx.example.org/api") == token
+    assert store.recall_last("HTTPS://SDX.Example.org/api/") == token
     assert store.recall_last("us1") is None
 
 

@@ -186,6 +186,8 @@ def test_sign_in_with_uuid_and_token(
     assert dialog.location == sandbox.base_url
     assert settings.last_location == sandbox.base_url
     assert settings.last_auth_method == "basic"
+    wait_idle(qtbot, dialog)
+    assert dialog._task is not None and not dialog._task.cancelled()  # finished, not cut off
 
 
 def test_sign_in_with_personal_access_token(
