@@ -116,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
+    # Explicit, because a shell starting us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _on_signal)
     user, token = args.basic
     print(f"Survey Dynamix sandbox running at {server.base_url}", flush=True)
     print(f"  started in {time.perf_counter() - started:.2f} s ({server.store.count_tags()} tags)")
@@ -124,11 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f'  Try:    curl -u {user}:{token} "{server.base_url}/surveys"')
     print("Press Ctrl+C to stop.", flush=True)
     try:
-        # A timed wait keeps the main thread responsive to Ctrl+C on every platform.
+        # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
     print("Sandbox stopped.", flush=True)

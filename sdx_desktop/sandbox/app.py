@@ -35,6 +35,7 @@ from .rules import (
     MAX_ID,
     SURVEY_TYPES,
     ParamError,
+    is_date,
     is_timestamp,
     is_valid_key,
     is_valid_value,
@@ -235,9 +236,11 @@ def _interaction_filter(args: Mapping[str, str], survey_id: int | None) -> Inter
     if scheduled is not None:
         if is_timestamp(scheduled):
             scheduled_exact = scheduled
-        else:
+        elif is_date(scheduled):
             day = parse_date("scheduled_at", scheduled).isoformat()
-            scheduled_range = (f"{day} 00:00:00", f"{day} ~")
+            scheduled_range = (f"{day} 00:00:00", f"{day} ~")  # "~" sorts after any time
+        else:
+            raise ParamError("scheduled_at must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
     flags = {
         name: parse_bool(name, args[name]) if name in args else None
         for name in ("started", "completed", "survey_ended")

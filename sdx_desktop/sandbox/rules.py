@@ -90,6 +90,11 @@ def parse_date(name: str, raw: str) -> date:
         raise ParamError(f"{name} is not a real calendar date") from None
 
 
+def is_date(raw: str) -> bool:
+    """Return True for a string shaped ``YYYY-MM-DD`` (not checked as a real date)."""
+    return _DATE_RE.fullmatch(raw) is not None
+
+
 def is_timestamp(raw: str) -> bool:
     """Return True for a ``YYYY-MM-DD HH:MM:SS`` string."""
     return _TIMESTAMP_RE.fullmatch(raw) is not None

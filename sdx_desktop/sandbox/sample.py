@@ -134,7 +134,8 @@ def _survey_row(rng: random.Random, survey_id: int, name: str, description: str)
 
 def _interaction_row(
     rng: random.Random, interaction_id: int, survey_id: int, channel: str
-) -> tuple[Any, ...]:
+) -> tuple[tuple[Any, ...], datetime]:
+    """One interaction row and its creation time."""
     survey_type = rng.choice(_CHANNEL_TYPES[channel])
     status = rng.choices(_STATUSES, _STATUS_WEIGHTS)[0]
     created = _YEAR_START + timedelta(seconds=rng.randrange(_YEAR_SECONDS))
@@ -144,7 +145,7 @@ def _interaction_row(
     if status == "Scheduled" or (survey_type == "outbound" and rng.random() < 0.5):
         scheduled = format_timestamp(created + timedelta(hours=rng.randint(1, 240)))
     interaction_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    return (
+    row = (
         interaction_id, interaction_uuid, survey_id,
         _phone(rng) if uses_phone else None,
         _email(rng) if not uses_phone or rng.random() < 0.4 else None,
@@ -155,29 +156,26 @@ def _interaction_row(
         rng.randint(1001, 1060) if survey_type in ("inbound", "outbound") else None,
         status, f"https://surveydynamix.com/s/{interaction_uuid}",
     )  # fmt: skip
+    return row, created
 
 
 def _tag_rows(
-    rng: random.Random, interaction: tuple[Any, ...], keys: list[str], first_id: int | None
+    rng: random.Random,
+    interaction: tuple[Any, ...],
+    created: datetime,
+    keys: list[str],
+    first_id: int | None,
 ) -> list[tuple[Any, ...]]:
-    created = datetime.strptime(interaction[8], "%Y-%m-%d %H:%M:%S")
     rows = []
     for index, key in enumerate(keys):
-        made = created + timedelta(seconds=rng.randint(1, 3600))
-        changed = made + timedelta(seconds=rng.randint(0, 86400)) if rng.random() < 0.3 else made
+        made = created + timedelta(seconds=1 + int(rng.random() * 3600))
+        stamp = format_timestamp(made)
+        changed = stamp
+        if rng.random() < 0.3:
+            changed = format_timestamp(made + timedelta(seconds=int(rng.random() * 86400)))
         tag_id = None if first_id is None else first_id + index
-        rows.append(
-            (
-                tag_id,
-                interaction[0],
-                interaction[2],
-                key,
-                _TAG_VALUES[key](rng),
-                format_timestamp(made),
-                format_timestamp(changed),
-                0,
-            )
-        )
+        value = _TAG_VALUES[key](rng)
+        rows.append((tag_id, interaction[0], interaction[2], key, value, stamp, changed, 0))
     return rows
 
 
@@ -193,10 +191,12 @@ def build_small(rng: random.Random) -> tuple[list[Any], list[Any], list[Any]]:
     next_tag = FIRST_TAG_ID
     for offset in range(SMALL_INTERACTIONS):
         survey_id = rng.choice(survey_ids)
-        row = _interaction_row(rng, FIRST_INTERACTION_ID + offset, survey_id, channels[survey_id])
+        row, created = _interaction_row(
+            rng, FIRST_INTERACTION_ID + offset, survey_id, channels[survey_id]
+        )
         interactions.append(row)
         keys = rng.sample(_TAG_KEYS, rng.randint(0, 13))
-        tags.extend(_tag_rows(rng, row, keys, next_tag))
+        tags.extend(_tag_rows(rng, row, created, keys, next_tag))
         next_tag += len(keys)
     return surveys, interactions, tags
 
@@ -216,11 +216,11 @@ def build_benchmark(
     interactions, tags = [], []
     per_interaction = BENCHMARK_TAGS // BENCHMARK_INTERACTIONS
     for offset in range(BENCHMARK_INTERACTIONS):
-        row = _interaction_row(rng, first_interaction + offset, survey_id, "mixed")
+        row, created = _interaction_row(rng, first_interaction + offset, survey_id, "mixed")
         interactions.append(row)
         keys = rng.sample(_TAG_KEYS, per_interaction)
         # Ids continue the AUTOINCREMENT sequence, so let SQLite number them.
-        tags.extend(_tag_rows(rng, row, keys, None))
+        tags.extend(_tag_rows(rng, row, created, keys, None))
     return surveys, interactions, tags
 
 

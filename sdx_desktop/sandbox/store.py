@@ -81,8 +81,9 @@ DeleteOutcome = Literal["deleted", "gone", "missing"]
 
 
 def format_timestamp(moment: datetime) -> str:
-    """Render a naive UTC datetime the way the API does."""
-    return moment.strftime(TIMESTAMP_FORMAT)
+    """Render a naive UTC datetime the way the API does (``YYYY-MM-DD HH:MM:SS``)."""
+    # isoformat is several times faster than strftime, which matters for sample data.
+    return moment.isoformat(" ", "seconds")
 
 
 def _utc_now() -> datetime:
@@ -277,10 +278,7 @@ class Store:
     def list_interactions(self, where: InteractionFilter, paging: Paging) -> list[Record]:
         """One page of interactions; by status unless ``_order`` was given."""
         condition, params = where.where()
-        if paging.explicit_order:
-            order = f"id {_direction(paging)}"
-        else:
-            order = "status ASC, id DESC"
+        order = f"id {_direction(paging)}" if paging.explicit_order else "status ASC, id DESC"
         sql = (
             f"SELECT {_INTERACTION_COLS} FROM interactions WHERE {condition} "
             f"ORDER BY {order} LIMIT ? OFFSET ?"
@@ -475,7 +473,8 @@ class Store:
         _check_fields(values, SURVEY_FIELDS)
         with self._write() as conn:
             cursor = conn.execute(
-                f"INSERT INTO surveys ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                f"INSERT INTO surveys ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' * len(values))})",
                 list(values.values()),
             )
             return int(cursor.lastrowid or 0)

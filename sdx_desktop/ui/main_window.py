@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from .state_bar import LoadStateBar
 from .tag_dialog import TagDialog
 from .tag_model import TagFilterProxy, TagTableModel
 from .tasks import TaskRunner
+from .window_actions import WindowActions
 
 
 class MainWindow(QMainWindow):
@@ -158,85 +158,37 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
 
-    def _action(
-        self, name: str, text: str, icon_name: str, shortcuts: list[QKeySequence | str], tip: str
-    ) -> QAction:
-        action = QAction(icon(icon_name), text, self, objectName=name)
-        action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        shortcut_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({shortcut_text})" if shortcut_text else tip)
-        action.setStatusTip(tip)
-        return action
-
     def _build_actions(self) -> None:
-        Key = QKeySequence.StandardKey
-        self.add_action = self._action("addTagAction", "&Add tag", "add", [Key.New], "Add a tag")
-        self.edit_action = self._action(
-            "editTagAction", "&Edit", "edit", ["F2", "Return", "Enter"], "Edit the selected tag"
+        self.window_actions = actions = WindowActions(self)
+        self.add_action, self.edit_action, self.delete_action = (
+            actions.add,
+            actions.edit,
+            actions.delete,
         )
-        self.delete_action = self._action(
-            "deleteTagAction", "&Delete", "delete", [Key.Delete], "Delete the selected tags"
+        self.refresh_action, self.load_all_action, self.stop_action = (
+            actions.refresh,
+            actions.load_all,
+            actions.stop,
         )
-        self.refresh_action = self._action(
-            "refreshAction", "&Refresh", "refresh", [Key.Refresh, "F5"], "Load the tags again"
+        self.find_action, self.sign_out_action, self.quit_action = (
+            actions.find,
+            actions.sign_out,
+            actions.quit,
         )
-        self.load_all_action = self._action(
-            "loadAllAction", "Load &all", "load-all", ["Ctrl+L"], "Load every tag of this list"
-        )
-        self.stop_action = self._action("stopAction", "&Stop", "stop", ["Esc"], "Stop loading")
-        self.find_action = self._action(
-            "findAction", "&Find", "find", [Key.Find], "Filter the tags"
-        )
-        self.sign_out_action = self._action(
-            "signOutAction", "Sign &out", "sign-out", [], "Sign out and forget the saved sign-in"
-        )
-        self.quit_action = self._action(
-            "quitAction", "&Quit", "quit", [Key.Quit, "Ctrl+Q"], "Close SDX Desktop"
-        )
-
         # Enter and Delete act on the table only, so they keep working in text fields.
-        for action in (self.edit_action, self.delete_action):
+        for action in (actions.edit, actions.delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.tag_view.addAction(action)
-        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-
-        self.add_action.triggered.connect(self.add_tag)
-        self.edit_action.triggered.connect(self.edit_selected)
-        self.delete_action.triggered.connect(self.delete_selected)
-        self.refresh_action.triggered.connect(self.refresh)
-        self.load_all_action.triggered.connect(self.load_all)
-        self.stop_action.triggered.connect(self.stop)
-        self.find_action.triggered.connect(self._focus_filter)
-        self.sign_out_action.triggered.connect(self.signOutRequested)
-        self.quit_action.triggered.connect(self.close)
-
-        toolbar = QToolBar("Main", objectName="mainToolBar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.setMovable(False)
-        for action in (self.add_action, self.edit_action, self.delete_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        for action in (self.refresh_action, self.load_all_action, self.stop_action):
-            toolbar.addAction(action)
-        self.addToolBar(toolbar)
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.sign_out_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        tag_menu = menu.addMenu("&Tags")
-        for action in (self.add_action, self.edit_action, self.delete_action):
-            tag_menu.addAction(action)
-        tag_menu.addSeparator()
-        for action in (
-            self.find_action,
-            self.refresh_action,
-            self.load_all_action,
-            self.stop_action,
-        ):
-            tag_menu.addAction(action)
-        self.addAction(self.find_action)
+        actions.add.triggered.connect(self.add_tag)
+        actions.edit.triggered.connect(self.edit_selected)
+        actions.delete.triggered.connect(self.delete_selected)
+        actions.refresh.triggered.connect(self.refresh)
+        actions.load_all.triggered.connect(self.load_all)
+        actions.stop.triggered.connect(self.stop)
+        actions.find.triggered.connect(self._focus_filter)
+        actions.sign_out.triggered.connect(self.signOutRequested)
+        actions.quit.triggered.connect(self.close)
+        actions.install(self, page_size=self.settings.page_size, on_page_size=self.set_page_size)
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel(objectName="tagStatus")
@@ -403,6 +355,11 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.statusBar().showMessage("Stopped.", 3000)
 
+    def set_page_size(self, size: int) -> None:
+        """Rows fetched per request as the table scrolls (Load all always uses 1,000)."""
+        self.settings.page_size = size
+        self.tags.page_size = self.interactions.model.page_size = self.settings.page_size
+
     def _focus_filter(self) -> None:
         self.tag_filter.setFocus()
         self.tag_filter.selectAll()
@@ -455,7 +412,10 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry = self.settings.geometry("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1240, 760)
+            available = self.screen().availableGeometry()
+            self.resize(
+                min(1240, int(available.width() * 0.9)), min(760, int(available.height() * 0.9))
+            )
         for name, splitter in (
             ("main/splitter", self.main_splitter),
             ("main/leftSplitter", self.left_splitter),

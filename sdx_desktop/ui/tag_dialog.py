@@ -25,6 +25,7 @@ from sdx_desktop.api.errors import SdxError
 from sdx_desktop.api.models import Interaction, Tag
 from sdx_desktop.domain.edits import (
     ChangedMeanwhile,
+    ClearToSave,
     DeletedMeanwhile,
     RenameHalfDone,
     Saved,
@@ -189,16 +190,25 @@ class TagDialog(QDialog):
         if request.is_noop:
             self.reject()  # nothing changed, nothing to send
             return
-        self._set_busy("Checking the current tags…")
-        try:
-            check = await self._runner.run(check_save, self._api, request)
-        except SdxError as error:
-            self._failed(error)
-            return
-        request = await self._confirm(check, request)
-        if request is None:
-            self._set_idle()
-            return
+        # Look, ask, and look again with what the user chose, until nothing is left to ask
+        # (e.g. "overwrite theirs" on a rename still has to ask about the new key).
+        while True:
+            self._set_busy("Checking the current tags…")
+            try:
+                check = await self._runner.run(check_save, self._api, request)
+            except SdxError as error:
+                self._failed(error)
+                return
+            if isinstance(check, ClearToSave):
+                break
+            confirmed = await self._confirm(check, request)
+            if confirmed is None:
+                if self.result() != QDialog.DialogCode.Accepted:
+                    self._set_idle()
+                return
+            request = confirmed
+            if isinstance(check, WouldOverwrite):
+                break  # the user agreed to replace the existing key
         self._set_busy("Saving…")
         try:
             outcome = await self._runner.run(apply_save, self._api, request)

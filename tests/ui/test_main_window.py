@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -272,3 +273,12 @@ def test_shortcuts_are_wired(make_window: WindowFactory, sandbox: SandboxServer)
     ):
         assert window.findChild(object, name) is not None, name
     assert window.tags.canFetchMore(QModelIndex()) is False  # nothing chosen yet
+
+
+def test_rows_per_page_is_a_remembered_setting(
+    make_window: WindowFactory, sandbox: SandboxServer
+) -> None:
+    window = make_window(sandbox)
+    window.findChild(QAction, "pageSize250").trigger()
+    assert window.tags.page_size == window.interactions.model.page_size == 250
+    assert Settings().page_size == 250

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from sdx_desktop.api.client import SdxClient
-from sdx_desktop.api.models import Interaction, Tag
+from sdx_desktop.api.models import Interaction
 from sdx_desktop.domain.edits import RenameHalfDone, Saved
 from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.ui.session import ClientProxy
@@ -65,7 +65,10 @@ def wait_closed(qtbot: QtBot, dialog: TagDialog) -> None:
 
 def wait_idle(qtbot: QtBot, dialog: TagDialog) -> None:
     """The save was answered and the dialog is waiting for the user again."""
-    qtbot.waitUntil(lambda: not dialog._busy and dialog.save_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: not dialog.message.isVisible() and dialog.save_button.isEnabled(),
+        timeout=WAIT_MS,
+    )
 
 
 def fill(dialog: TagDialog, key: str | None = None, value: str | None = None) -> None:
