@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from sdx_desktop.api.client import SdxClient
+from sdx_desktop.api.client import DeleteResult, SdxClient
 from sdx_desktop.api.errors import SdxError
 from sdx_desktop.api.models import Tag
 from sdx_desktop.domain.edits import ChangedMeanwhile, DeletedMeanwhile, apply_delete, check_delete
@@ -58,11 +58,14 @@ async def delete_tags(
         report.changed = []
     for tag in to_delete:
         try:
-            await runner.run(apply_delete, api, tag)
+            result = await runner.run(apply_delete, api, tag)
         except SdxError as error:
             report.failed.append((tag, error))
             continue
-        report.deleted.append(tag.id)
+        if result is DeleteResult.ALREADY_GONE:
+            report.already_gone.append(tag.id)  # deleted by someone between check and delete
+        else:
+            report.deleted.append(tag.id)
     await _tell(parent, report, asked_for=len(tags))
     return report
 

@@ -20,22 +20,11 @@ WindowFactory = Callable[..., MainWindow]
 
 
 def find_visible(object_name: str) -> QWidget | None:
+    """The visible top-level window or dialog with this object name, if one is open."""
     for widget in QApplication.topLevelWidgets():
         if widget.objectName() == object_name and widget.isVisible():
             return widget
     return None
-
-
-def click_choice(box_name: str, label: str, qtbot: QtBot) -> None:
-    """Answer a question box by the label of one of its buttons."""
-    qtbot.waitUntil(lambda: find_visible(box_name) is not None, timeout=10_000)
-    box = find_visible(box_name)
-    assert box is not None
-    buttons = [
-        b for b in box.findChildren(QWidget) if getattr(b, "text", None) and b.text() == label
-    ]
-    assert buttons, f"no button {label!r} in {box_name}"
-    buttons[0].click()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

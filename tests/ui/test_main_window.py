@@ -12,7 +12,8 @@ from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.settings import Settings
 from sdx_desktop.ui.paged_model import LoadState, ObjectRole
 
-from .conftest import WindowFactory, choose_interaction, choose_survey, click_choice, find_visible
+from ._boxes import answer
+from .conftest import WindowFactory, choose_interaction, choose_survey, find_visible
 
 
 def _survey_with(server: SandboxServer, name: str, tags: int, per_interaction: int = 10) -> int:
@@ -158,7 +159,7 @@ def test_add_edit_and_delete_change_only_their_row(
 
     window.tag_view.setFocus()
     window.delete_action.trigger()
-    click_choice("deleteConfirm", "Delete", qtbot)
+    answer(qtbot, "deleteConfirm", "Delete")
     qtbot.waitUntil(lambda: window.tags.loaded_count == 5, timeout=10_000)
     assert "tier" not in sandbox.store.live_tags(interaction_id)
     assert resets == []  # one row at a time, never a full reload
