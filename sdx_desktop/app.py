@@ -25,6 +25,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="practise with sample data on a local server; no account needed",
     )
     parser.add_argument("--debug", action="store_true", help="write more detail to the log file")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this installation works (a short session with practice data, "
+        "nothing saved), print one line and exit",
+    )
+    parser.add_argument(
+        "--startup-probe",
+        action="store_true",
+        help="print the seconds from start to the first window shown, then exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -34,6 +45,14 @@ def main(argv: list[str]) -> int:
     Reuses an existing ``QApplication`` (scripts and tests drive this same path).
     """
     args = parse_args(argv)
+    if args.self_test:
+        from sdx_desktop.selftest import self_test
+
+        return self_test()
+    if args.startup_probe:
+        from sdx_desktop.selftest import startup_probe
+
+        return startup_probe(argv)
 
     import qasync
     from PySide6.QtWidgets import QApplication

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -48,10 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UUID:TOKEN",
         help="Basic credential (customer UUID and auth token)",
     )
-    add("--bearer", default=DEMO_ACCESS_TOKEN, metavar="TOKEN", help="Bearer token")
+    add(
+        "--bearer",
+        default=DEMO_ACCESS_TOKEN,
+        metavar="TOKEN",
+        help='Bearer (personal access) token; "" turns Bearer auth off',
+    )
     faults = parser.add_argument_group("fault injection")
-    faults.add_argument("--latency-ms", type=float, default=0.0)
-    faults.add_argument("--jitter-ms", type=float, default=0.0)
+    faults.add_argument("--latency-ms", type=float, default=0.0, help="delay of every request")
+    faults.add_argument("--jitter-ms", type=float, default=0.0, help="extra random delay, 0..N")
     for status in (500, 503, 429):
         faults.add_argument(
             f"--fail-{status}",
@@ -60,13 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="RATE",
             help=f"fraction of requests answered with {status}",
         )
-    faults.add_argument("--retry-after", type=int, default=1, metavar="S")
-    faults.add_argument("--reset-rate", type=_rate, default=0.0, metavar="RATE")
-    faults.add_argument("--timeout-rate", type=_rate, default=0.0, metavar="RATE")
-    faults.add_argument("--timeout-delay", type=float, default=5.0, metavar="S")
-    faults.add_argument("--malformed-rate", type=_rate, default=0.0, metavar="RATE")
-    faults.add_argument("--malformed-kind", choices=sorted(MALFORMED_KINDS), default="truncated")
-    faults.add_argument("--fault-seed", type=int, default=0)
+    group = faults.add_argument
+    group("--retry-after", type=int, default=1, metavar="S", help="Retry-After of 429/503")
+    group("--reset-rate", type=_rate, default=0.0, metavar="RATE", help="connection resets")
+    group("--timeout-rate", type=_rate, default=0.0, metavar="RATE", help="delayed answers")
+    group("--timeout-delay", type=float, default=5.0, metavar="S", help="delay of those answers")
+    group("--malformed-rate", type=_rate, default=0.0, metavar="RATE", help="broken 2xx bodies")
+    group("--malformed-kind", choices=sorted(MALFORMED_KINDS), default="truncated")
+    group("--fault-seed", type=int, default=0, help="seed of the fault sequence")
     add(
         "--empty-list",
         choices=("204", "array"),
@@ -98,16 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     from .server import SandboxServer  # Flask is imported only once arguments are valid
 
-    if args.db and os.path.exists(args.db):
-        print(f"Using database {args.db}", flush=True)
+    reusing = bool(args.db) and os.path.exists(args.db)
     started = time.perf_counter()
     try:
         server = SandboxServer.start(
             host=args.host, port=args.port, db_path=args.db, sample=args.sample,
-            seed=args.seed, basic=args.basic, bearer=args.bearer, faults=faults,
+            seed=args.seed, basic=args.basic, bearer=args.bearer or None, faults=faults,
             quirks=Quirks(empty_list=args.empty_list), verbose=args.verbose,
         )  # fmt: skip
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, sqlite3.DatabaseError) as error:
         print(f"sdx-sandbox: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -122,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Survey Dynamix sandbox running at {server.base_url}", flush=True)
     print(f"  started in {time.perf_counter() - started:.2f} s ({server.store.count_tags()} tags)")
     print(f"  Basic:  customer UUID {user}  auth token {token}")
-    print(f"  Bearer: {args.bearer}")
+    print(f"  Bearer: {args.bearer or '(off)'}")
+    if args.db:
+        print(f"  Database: {args.db}{' (reused)' if reusing else ''}")
     print(f'  Try:    curl -u {user}:{token} "{server.base_url}/surveys"')
     print("Press Ctrl+C to stop.", flush=True)
     try:

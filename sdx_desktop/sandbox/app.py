@@ -132,21 +132,22 @@ def _admit() -> Response | None:
     if config.stopping.is_set():
         return error_response(503, "The sandbox is shutting down.", config.quirks)
     if plan.status is not None:
-        return _fault_response(plan, config)
+        return _fault_response(plan.status, plan.retry_after, config)
     return None
 
 
-def _fault_response(plan: FaultPlan, config: SandboxConfig) -> Response:
-    assert plan.status is not None
-    messages = {
-        429: "Too many requests; slow down and retry later.",
-        503: "Offline for maintenance; try again later.",
-        500: "Server error; try again later.",
-    }
-    message = messages.get(plan.status, "Injected failure.")
-    response = error_response(plan.status, message, config.quirks)
-    if plan.retry_after is not None:
-        response.headers["Retry-After"] = str(plan.retry_after)
+_FAULT_MESSAGES = {
+    429: "Too many requests; slow down and retry later.",
+    500: "Server error; try again later.",
+    503: "Offline for maintenance; try again later.",
+}
+
+
+def _fault_response(status: int, retry_after: int | None, config: SandboxConfig) -> Response:
+    message = _FAULT_MESSAGES.get(status, "Injected failure.")
+    response = error_response(status, message, config.quirks)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

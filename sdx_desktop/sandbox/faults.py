@@ -31,11 +31,13 @@ def _check_rate(name: str, value: float) -> None:
 class Faults:
     """Per-request failures, each drawn independently with its rate.
 
-    Order of effects: a ``reset_rate`` hit closes the connection with RST;
-    otherwise ``latency_ms`` + U(0, ``jitter_ms``) is waited, a
-    ``status_rates`` hit answers that status instead of the real response
-    (429/503 with ``Retry-After``), a ``timeout_rate`` hit waits a further
-    ``timeout_delay_s``, and a ``malformed_rate`` hit corrupts a 2xx body
+    Order of effects: a ``reset_rate`` hit closes the connection with RST
+    before handling; otherwise ``latency_ms`` + U(0, ``jitter_ms``) is
+    waited, then a ``status_rates`` hit answers that status instead of
+    handling the request (429/503 carry ``Retry-After``). Rates in
+    ``status_rates`` stack in the order given. A ``timeout_rate`` hit
+    handles the request (a write is applied) and holds the response back
+    for ``timeout_delay_s``; a ``malformed_rate`` hit corrupts a 2xx answer
     in the way named by ``malformed_kind``. Only requests whose method is in
     ``methods`` are affected (None = every method).
     """

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from .store import Store, format_timestamp
+from .db import format_timestamp
+from .store import Store
 
 SAMPLES = ("none", "small", "large")
 BENCHMARK_SURVEY_NAME = "Benchmark — 100k tags"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import struct
 import threading
@@ -63,8 +64,8 @@ class _QuietHandler(WSGIRequestHandler):
             self.connection.close()
 
 
-def _verbose_handler() -> type[_QuietHandler]:
-    return type("_VerboseHandler", (_QuietHandler,), {"verbose": True})
+class _VerboseHandler(_QuietHandler):
+    verbose = True
 
 
 def _is_loopback(host: str) -> bool:
@@ -104,7 +105,7 @@ class SandboxServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        db_path: str | None = None,
+        db_path: str | os.PathLike[str] | None = None,
         sample: str = "small",
         seed: int = 2026,
         basic: tuple[str, str] | None = (DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN),
@@ -116,7 +117,10 @@ class SandboxServer:
         """Open the store, load sample data if it is empty, and start serving.
 
         Only loopback hosts are accepted. A database at ``db_path`` that
-        already holds data is reused as is. Returns once the socket listens.
+        already holds data is reused as is; ``db_path=None`` uses a temporary
+        file removed by :meth:`stop`. ``basic``/``bearer`` set the accepted
+        credentials (None turns a scheme off); ``verbose`` logs request lines.
+        Returns once the socket listens.
         """
         if not _is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback addresses, not {host!r}")
@@ -129,7 +133,7 @@ class SandboxServer:
                 quirks=quirks or Quirks(),
             )  # fmt: skip
             app = _ResetMiddleware(create_app(store, config).wsgi_app)
-            handler = _verbose_handler() if verbose else _QuietHandler
+            handler = _VerboseHandler if verbose else _QuietHandler
             try:
                 httpd = make_server(host, port, app, threaded=True, request_handler=handler)
             except SystemExit:

@@ -24,7 +24,9 @@ def _seed(server: SandboxServer, tags: int = 30) -> tuple[int, int]:
 # -- faults -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "retry_after"), [(503, True), (429, True), (500, False), (409, False)])
+@pytest.mark.parametrize(
+    ("status", "retry_after"), [(503, True), (429, True), (500, False), (409, False)]
+)
 def test_status_faults(empty: SandboxServer, eapi: Api, status: int, retry_after: bool) -> None:
     empty.set_faults(status_rates={status: 1.0}, retry_after=7)
     response = eapi.get("/surveys")
@@ -37,13 +39,18 @@ def test_a_failed_write_changes_nothing(empty: SandboxServer, eapi: Api) -> None
     _, interaction_id = _seed(empty)
     before = empty.store.live_tags(interaction_id)
     empty.set_faults(status_rates={503: 1.0})
-    response = eapi.post(data={"interaction_id": interaction_id, "custom_key": "x", "custom_value": "y"})
+    response = eapi.post(
+        data={"interaction_id": interaction_id, "custom_key": "x", "custom_value": "y"}
+    )
     assert response.status_code == 503
     assert empty.store.live_tags(interaction_id) == before
 
 
 def test_reset_drops_the_connection_quietly(
-    empty: SandboxServer, eapi: Api, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    empty: SandboxServer,
+    eapi: Api,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     empty.set_faults(reset_rate=1.0)
@@ -140,7 +147,9 @@ def test_faults_are_reproducible_from_the_seed(empty: SandboxServer, eapi: Api) 
     assert 204 in first and {503, 500} & set(first)  # a mix of outcomes
     empty.set_faults(seed=43)
     assert _statuses(eapi, 30) != first
-    with SandboxServer.start(sample="none", faults=Faults(status_rates={503: 0.3, 500: 0.2}, seed=42)) as other:
+    with SandboxServer.start(
+        sample="none", faults=Faults(status_rates={503: 0.3, 500: 0.2}, seed=42)
+    ) as other:
         assert _statuses(Api(other), 30) == first
 
 
@@ -208,7 +217,9 @@ def test_empty_list_styles(empty: SandboxServer, eapi: Api) -> None:
 
 
 def test_quirks_can_be_given_at_start() -> None:
-    with SandboxServer.start(sample="none", quirks=Quirks(empty_list="array", post_status=201)) as s:
+    with SandboxServer.start(
+        sample="none", quirks=Quirks(empty_list="array", post_status=201)
+    ) as s:
         assert Api(s).get("/surveys").json() == []
         assert s.quirks.post_status == 201
         s.clear_quirks()
@@ -221,7 +232,9 @@ def test_ids_as_strings(empty: SandboxServer, eapi: Api) -> None:
     empty.set_quirks(ids_as_strings=True)
     tag = eapi.get("/interaction_data", {"interaction_id": interaction_id}).json()[0]
     assert tag["id"].isdigit() and tag["interaction_id"] == str(interaction_id)
-    rows = eapi.get(f"/surveys/{survey_id}/interactions", {"_include_data": "true", "_limit": 100}).json()
+    rows = eapi.get(
+        f"/surveys/{survey_id}/interactions", {"_include_data": "true", "_limit": 100}
+    ).json()
     assert all(r["survey_id"] == str(survey_id) and isinstance(r["id"], str) for r in rows)
     assert {r["agent_id"] for r in rows} == {None, "42"}
     nested = next(r for r in rows if r["interaction_data"])["interaction_data"][0]
@@ -243,7 +256,9 @@ def test_extra_and_omitted_fields(empty: SandboxServer, eapi: Api) -> None:
     ("style", "content_type"),
     [("json", "application/json"), ("html", "text/html"), ("text", "text/plain"), ("empty", None)],
 )
-def test_error_body_styles(empty: SandboxServer, eapi: Api, style: str, content_type: str | None) -> None:
+def test_error_body_styles(
+    empty: SandboxServer, eapi: Api, style: str, content_type: str | None
+) -> None:
     empty.set_quirks(error_body=style)
     for response in (eapi.get("/surveys/987654"), eapi.get("/interactions"),
                      requests.get(empty.base_url + "/surveys", timeout=10)):  # fmt: skip
@@ -258,7 +273,9 @@ def test_error_body_styles(empty: SandboxServer, eapi: Api, style: str, content_
 def test_post_status_201(empty: SandboxServer, eapi: Api) -> None:
     _, interaction_id = _seed(empty)
     empty.set_quirks(post_status=201)
-    response = eapi.post(data={"interaction_id": interaction_id, "custom_key": "k", "custom_value": "v"})
+    response = eapi.post(
+        data={"interaction_id": interaction_id, "custom_key": "k", "custom_value": "v"}
+    )
     assert response.status_code == 201 and response.json()["custom_key"] == "k"
 
 

@@ -192,7 +192,9 @@ def test_field_filters_are_exact_matches(api: Api, server: SandboxServer, field:
     everything = _all_interactions(api, survey_id)
     value = next(r[field] for r in everything if r[field] is not None)
     expected = [r["id"] for r in everything if r[field] == value]
-    got = api.rows("/interactions", survey_id=survey_id, _limit=1000, _order="ASC", **{field: value})
+    got = api.rows(
+        "/interactions", survey_id=survey_id, _limit=1000, _order="ASC", **{field: value}
+    )
     assert [r["id"] for r in got] == expected
 
 
@@ -201,7 +203,9 @@ def test_scheduled_at_day_matches_the_whole_day(api: Api, server: SandboxServer)
     everything = _all_interactions(api, survey_id)
     day = next(r["scheduled_at"] for r in everything if r["scheduled_at"])[:10]
     expected = [r["id"] for r in everything if (r["scheduled_at"] or "").startswith(day)]
-    got = api.rows("/interactions", survey_id=survey_id, _limit=1000, _order="ASC", scheduled_at=day)
+    got = api.rows(
+        "/interactions", survey_id=survey_id, _limit=1000, _order="ASC", scheduled_at=day
+    )
     assert [r["id"] for r in got] == expected
 
 
@@ -229,7 +233,10 @@ def test_custom_key_filter_is_exact_and_case_sensitive(api: Api, server: Sandbox
     assert upper and lower
     assert {t["custom_key"] for t in upper} == {"REGION"}
     assert {t["custom_key"] for t in lower} == {"region"}
-    assert api.get("/interaction_data", {"survey_id": survey_id, "custom_key": "REGIO"}).status_code == 204
+    assert (
+        api.get("/interaction_data", {"survey_id": survey_id, "custom_key": "REGIO"}).status_code
+        == 204
+    )
     interaction_id = upper[0]["interaction_id"]
     both = api.rows("/interaction_data", interaction_id=interaction_id, custom_key="REGION")
     assert [t["id"] for t in both] == [upper[0]["id"]]

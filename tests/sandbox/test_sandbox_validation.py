@@ -44,7 +44,8 @@ def test_paging_limits_at_the_edges_are_accepted(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/interaction_data", "/surveys/{s}/interaction_data", "/interactions/{i}/interaction_data"]
+    "path",
+    ["/interaction_data", "/surveys/{s}/interaction_data", "/interactions/{i}/interaction_data"],
 )
 def test_every_list_validates_paging(api: Api, server: SandboxServer, path: str) -> None:
     survey_id = server.store.survey_ids()[0]
@@ -130,10 +131,24 @@ def test_tag_lists_need_a_survey_or_interaction(api: Api, server: SandboxServer)
 
 @pytest.mark.parametrize(
     "key",
-    ["", "1tier", "_tier", "tier-x", "tier x", "tier\n", "tïer", "tier٣", "tier.x", "ｔier", " tier"],
+    [
+        "",
+        "1tier",
+        "_tier",
+        "tier-x",
+        "tier x",
+        "tier\n",
+        "tïer",
+        "tier٣",
+        "tier.x",
+        "ｔier",
+        " tier",
+    ],
 )
 def test_post_with_a_bad_key_is_400(api: Api, interaction: int, key: str) -> None:
-    response = api.post(data={"interaction_id": interaction, "custom_key": key, "custom_value": "v"})
+    response = api.post(
+        data={"interaction_id": interaction, "custom_key": key, "custom_value": "v"}
+    )
     assert response.status_code == 400
     assert "custom_key" in error_of(response)["message"]
     assert not is_valid_key(key)

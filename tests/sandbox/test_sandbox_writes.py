@@ -42,7 +42,10 @@ def test_delete_is_204_then_410_and_ids_are_never_reused(
     response = api.delete(f"/interaction_data/{tag['id']}")
     assert response.status_code == 204
     assert response.content == b""
-    for again in (api.get(f"/interaction_data/{tag['id']}"), api.delete(f"/interaction_data/{tag['id']}")):
+    for again in (
+        api.get(f"/interaction_data/{tag['id']}"),
+        api.delete(f"/interaction_data/{tag['id']}"),
+    ):
         assert again.status_code == 410
         error_of(again)
     assert api.get(f"/interactions/{interaction}/interaction_data").status_code == 204
@@ -54,9 +57,7 @@ def test_delete_is_204_then_410_and_ids_are_never_reused(
     assert server.store.tag_ids(interaction_id=interaction) == {reposted["id"]}
 
 
-def test_deleting_the_newest_tag_does_not_free_its_id(
-    empty: SandboxServer, eapi: Api
-) -> None:
+def test_deleting_the_newest_tag_does_not_free_its_id(empty: SandboxServer, eapi: Api) -> None:
     survey_id = empty.store.create_survey("Ids")
     interaction_id = empty.store.create_interaction(survey_id)
     first = eapi.set_tag(interaction_id, "a", "1")
@@ -66,7 +67,10 @@ def test_deleting_the_newest_tag_does_not_free_its_id(
 
 
 def test_unknown_tag_is_404_for_get_and_delete(api: Api) -> None:
-    for response in (api.get("/interaction_data/987654321"), api.delete("/interaction_data/987654321")):
+    for response in (
+        api.get("/interaction_data/987654321"),
+        api.delete("/interaction_data/987654321"),
+    ):
         assert response.status_code == 404
         error_of(response)
 
@@ -130,7 +134,9 @@ def test_store_helpers_agree_with_the_api(api: Api, server: SandboxServer) -> No
     assert server.store.count_tags(survey_id) == 1234
     assert len(server.store.interaction_ids(survey_id)) == 13
     tags = api.rows("/interaction_data", survey_id=survey_id, _limit=1000, _order="ASC")
-    tags += api.rows("/interaction_data", survey_id=survey_id, _limit=1000, _offset=1000, _order="ASC")
+    tags += api.rows(
+        "/interaction_data", survey_id=survey_id, _limit=1000, _offset=1000, _order="ASC"
+    )
     assert [t["id"] for t in tags] == sorted(server.store.tag_ids(survey_id=survey_id))
     interaction_id = server.store.create_interaction(
         survey_id, status="Completed", email="x@example.com", agent_id=7
@@ -170,7 +176,9 @@ def test_concurrent_paging_and_upserts(api: Api, server: SandboxServer) -> None:
         assert len({r["id"] for r in records}) == 5  # upserts kept one id per key
 
 
-def test_concurrent_upserts_of_one_key_keep_one_record(api: Api, server: SandboxServer, interaction: int) -> None:
+def test_concurrent_upserts_of_one_key_keep_one_record(
+    api: Api, server: SandboxServer, interaction: int
+) -> None:
     with ThreadPoolExecutor(8) as pool:
         records = list(pool.map(lambda n: api.set_tag(interaction, "shared", f"v{n}"), range(40)))
     assert len({r["id"] for r in records}) == 1
