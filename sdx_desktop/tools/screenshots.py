@@ -151,6 +151,27 @@ async def capture(out: Path) -> list[Path]:
     return written
 
 
+class _PictureKeyring:
+    """Stands in for the system keyring while taking pictures: keeps nothing, writes nothing."""
+
+    def __new__(cls):  # type: ignore[no-untyped-def]
+        from keyring.backend import KeyringBackend
+
+        class Backend(KeyringBackend):
+            priority = 1  # type: ignore[assignment]
+
+            def get_password(self, service: str, username: str) -> str | None:
+                return None
+
+            def set_password(self, service: str, username: str, password: str) -> None:
+                pass
+
+            def delete_password(self, service: str, username: str) -> None:
+                pass
+
+        return Backend()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
@@ -159,9 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     # Never touch the real user's settings or keyring while taking pictures.
     os.environ["SDX_DESKTOP_HOME"] = tempfile.mkdtemp(prefix="sdx-shots-")
     import keyring
-    from keyring.backends import null
 
-    keyring.set_keyring(null.Keyring())
+    keyring.set_keyring(_PictureKeyring())
 
     import qasync
     from PySide6.QtWidgets import QApplication

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,7 +29,13 @@ from ..helpers import FAST_RETRY, MemoryKeyring
 # that is an artefact of headless testing, not a problem of the dialog.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Pictures go to docs/screenshots when asked for (SDX_SCREENSHOTS=1), else to a temp
+# folder, so a test run leaves the working tree clean.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("SDX_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "sdx-desktop-screenshots"
+)
 WAIT_MS = 10_000
 
 
@@ -37,14 +45,6 @@ def save_screenshot(widget: QWidget, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     assert widget.grab().save(str(path))
     return path
-
-
-@pytest.fixture(autouse=True)
-def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Nothing touches the real user's folders (the top-level conftest should do this)."""
-    home = tmp_path / "sdx-home"
-    monkeypatch.setenv("SDX_DESKTOP_HOME", str(home))
-    return home
 
 
 @pytest.fixture
