@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
 from .errors import ProtocolError
@@ -52,8 +53,14 @@ def _require_object(data: Any, kind: str) -> Mapping[str, Any]:
     return data
 
 
-def _extra(data: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in known}
+def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
+    extra = {k: v for k, v in data.items() if k not in known}
+    return MappingProxyType(extra) if extra else NO_EXTRA
+
+
+_TAG_TYPES = [int, int, str, str, str, str]
+#: Shared, read-only "no unknown fields" (saves a dict per record).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +73,7 @@ class Tag:
     custom_value: str
     created_at: str = ""
     updated_at: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
 
     _KNOWN: ClassVar[frozenset[str]] = frozenset(
         {"id", "interaction_id", "custom_key", "custom_value", "created_at", "updated_at"}
@@ -74,6 +81,18 @@ class Tag:
 
     @classmethod
     def from_json(cls, data: Any) -> Self:
+        # Fast path for the documented shape: a whole survey is 100,000 of these.
+        if type(data) is dict and data.keys() == cls._KNOWN:
+            values = (
+                data["id"],
+                data["interaction_id"],
+                data["custom_key"],
+                data["custom_value"],
+                data["created_at"],
+                data["updated_at"],
+            )
+            if list(map(type, values)) == _TAG_TYPES:
+                return cls(*values, NO_EXTRA)
         obj = _require_object(data, "tag")
         if "id" not in obj:
             raise ProtocolError(detail="tag record has no id")
@@ -105,7 +124,7 @@ class Survey:
     inbound_number: str = ""
     outbound_number: str = ""
     sms_number: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Any) -> Self:
@@ -140,7 +159,7 @@ class Interaction:
     web_link: str = ""
     #: Present when the interaction was fetched with ``_include_data``.
     tags: tuple[Tag, ...] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
 
     _ID_FIELDS: ClassVar[frozenset[str]] = frozenset({"id", "survey_id", "agent_id"})
 
