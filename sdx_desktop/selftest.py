@@ -288,7 +288,9 @@ async def _session(server: Any, deadline: float) -> list[str]:
 
     # A survey, then an interaction that has tags, then its tags.
     surveys = window.surveys.model
-    await until(lambda: surveys.exhausted and surveys.loaded_count, "no surveys were loaded")
+    await until(lambda: surveys.exhausted, "the survey list did not load")
+    if not surveys.loaded_count:
+        raise SelfTestError("the survey list is empty")
     picker = window.interactions
     survey_id = server.store.survey_ids()[0]
     if not window.surveys.select_survey(survey_id):

@@ -287,6 +287,9 @@ class SdxClient:
             raise errors.ProtocolError(
                 detail=f"{path} answered with {type(body).__name__}, not a list"
             )
+        many = getattr(model, "list_from_json", None)
+        if many is not None:
+            return many(body)  # type: ignore[no-any-return]
         from_json = model.from_json  # type: ignore[union-attr]
         return [from_json(item) for item in body]
 

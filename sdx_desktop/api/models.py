@@ -8,7 +8,7 @@ A record that cannot be made sense of at all (not an object, no usable id) raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
@@ -80,8 +80,14 @@ class Tag:
     )
 
     @classmethod
-    def from_json(cls, data: Any) -> Self:
-        # Fast path for the documented shape: a whole survey is 100,000 of these.
+    def list_from_json(cls, items: list[Any]) -> list[Self]:
+        shared: dict[Any, Any] = {}
+        return [cls.from_json(item, shared) for item in items]
+
+    @classmethod
+    def from_json(cls, data: Any, shared: dict[Any, Any] | None = None) -> Self:
+        """One tag. ``shared`` (one dict per page) lets equal keys, values, timestamps and
+        interaction ids of a page share one object: a whole survey is 100,000 tags."""
         if type(data) is dict and data.keys() == cls._KNOWN:
             values = (
                 data["id"],
@@ -92,7 +98,18 @@ class Tag:
                 data["updated_at"],
             )
             if list(map(type, values)) == _TAG_TYPES:
-                return cls(*values, NO_EXTRA)
+                if shared is None:
+                    return cls(*values, NO_EXTRA)
+                dedupe: Callable[[Any, Any], Any] = shared.setdefault
+                return cls(
+                    values[0],
+                    dedupe(values[1], values[1]),
+                    dedupe(values[2], values[2]),
+                    dedupe(values[3], values[3]) if len(values[3]) <= 64 else values[3],
+                    dedupe(values[4], values[4]),
+                    dedupe(values[5], values[5]),
+                    NO_EXTRA,
+                )
         obj = _require_object(data, "tag")
         if "id" not in obj:
             raise ProtocolError(detail="tag record has no id")

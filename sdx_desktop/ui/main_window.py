@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,8 @@ from .tag_dialog import TagDialog
 from .tag_model import TagFilterProxy, TagTableModel
 from .tasks import TaskRunner
 from .window_actions import WindowActions
+
+LOAD_ALL_REPAINT_MS = 500
 
 
 class MainWindow(QMainWindow):
@@ -345,8 +347,30 @@ class MainWindow(QMainWindow):
 
     def load_all(self) -> None:
         if self.tags.has_source and not self.tags.exhausted and not self.tags.loading_all:
-            self.runner.spawn(self.tags.load_all())
+            self.runner.spawn(self._load_all())
             self._update_status()
+
+    async def _load_all(self) -> None:
+        # Each repaint of the table costs the UI thread several ms; while rows pour in,
+        # repaint a few times a second instead of after every insert.
+        viewport = self.tag_view.viewport()
+
+        def repaint_now() -> None:
+            viewport.setUpdatesEnabled(True)
+            viewport.repaint()
+            viewport.setUpdatesEnabled(False)
+
+        throttle = QTimer(self, interval=LOAD_ALL_REPAINT_MS)
+        throttle.timeout.connect(repaint_now)
+        viewport.setUpdatesEnabled(False)
+        throttle.start()
+        try:
+            await self.tags.load_all()
+        finally:
+            throttle.stop()
+            throttle.deleteLater()
+            viewport.setUpdatesEnabled(True)
+            viewport.update()
 
     def stop(self) -> None:
         self.tags.cancel_load_all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
@@ -20,10 +20,13 @@ from sdx_desktop.api.errors import CancelledError, SdxError
 from sdx_desktop.api.models import Tag
 
 from .layout import change_row_filter
+from .memory import long_lived_allocations, release_long_lived
 from .paged_model import ObjectRole, PagedTableModel, SortRole
 from .tasks import TaskRunner
 
 TOOLTIP_LIMIT = 2000
+#: Rows inserted at once while loading a whole list.
+INSERT_CHUNK = 500
 
 
 class TagTableModel(PagedTableModel[Tag]):
@@ -41,6 +44,7 @@ class TagTableModel(PagedTableModel[Tag]):
         self.survey_id: int | None = None
         self.interaction_id: int | None = None
         self._cancel_load_all: threading.Event | None = None
+        self._in_worker = False
 
     def show_tags(
         self,
@@ -51,6 +55,7 @@ class TagTableModel(PagedTableModel[Tag]):
     ) -> None:
         """Page through the tags of one interaction, or of a whole survey, or show none."""
         self.cancel_load_all()
+        release_long_lived()
         self.client, self.survey_id, self.interaction_id = client, survey_id, interaction_id
         if client is None or (survey_id is None and interaction_id is None):
             self.set_source(None)
@@ -90,23 +95,16 @@ class TagTableModel(PagedTableModel[Tag]):
             interaction_id=self.interaction_id,
             cancel=cancel,
         )
-        next_page: Callable[[], list[Tag] | None] = lambda: next(pages, None)  # noqa: E731
-        in_worker = False
+        self._in_worker = False
         try:
-            while True:
-                in_worker = True
-                page = await self._runner.run(next_page)
-                in_worker = False
-                if not self.is_current(generation) or cancel.is_set():
-                    return False
-                if page is None:
-                    self.end_bulk_load(generation, complete=True)
-                    return True
-                self.append_items(page)
-                self.loadAllProgress.emit(self.loaded_count)
+            with long_lived_allocations():
+                complete = await self._receive_pages(pages, generation, cancel)
+            if complete:
+                self.end_bulk_load(generation, complete=True)
+            return complete
         except (CancelledError, asyncio.CancelledError):
             self.end_bulk_load(generation, complete=False, stopped=True)
-            if in_worker:
+            if self._in_worker:
                 raise
             return False
         except SdxError as error:
@@ -116,11 +114,32 @@ class TagTableModel(PagedTableModel[Tag]):
             # A generator still running on a worker stops itself at the next page once
             # it sees ``cancel``; an idle one is closed here, which stops its pool.
             cancel.set()
-            if not in_worker:
+            if not self._in_worker:
                 pages.close()
             if self._cancel_load_all is cancel:
                 self._cancel_load_all = None
                 self.stateChanged.emit()  # "loading all" is over, whatever the outcome
+
+    async def _receive_pages(
+        self, pages: Iterator[list[Tag]], generation: int, cancel: threading.Event
+    ) -> bool:
+        """Append pages as the worker produces them; True when the list is complete."""
+        while True:
+            self._in_worker = True
+            page = await self._runner.run(next, pages, None)
+            self._in_worker = False
+            if not self.is_current(generation) or cancel.is_set():
+                return False
+            if page is None:
+                return True
+            # Chunks with a turn of the event loop between them, so no single insert
+            # keeps the UI thread busy for long.
+            for start in range(0, len(page), INSERT_CHUNK):
+                self.append_items(page[start : start + INSERT_CHUNK])
+                await asyncio.sleep(0)
+                if not self.is_current(generation):
+                    return False
+            self.loadAllProgress.emit(self.loaded_count)
 
     def cancel_load_all(self) -> None:
         if self._cancel_load_all is not None:

@@ -1,0 +1,221 @@
+"""Bad input at the edges, through the edit path the dialog uses (check_save, then
+apply_save, over real HTTP): keys that break the rule never reach the network, and
+every valid key and value comes back exactly as typed.
+
+Hypothesis makes the keys and values (any Unicode including astral characters and
+emoji, control characters, NUL, CR/LF, empty, very long); examples are derandomized so
+a run is reproducible, and bounded so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from sdx_desktop.api import errors
+from sdx_desktop.api.client import SdxClient
+from sdx_desktop.domain.edits import ClearToSave, Saved, SaveRequest, apply_save, check_save
+from sdx_desktop.domain.keys import KeyRuleError, key_problem
+from sdx_desktop.sandbox import SandboxServer
+from sdx_desktop.sandbox.rules import MAX_VALUE_LENGTH
+from sdx_desktop.ui.session import ClientProxy
+from sdx_desktop.ui.tag_dialog import TagDialog
+from sdx_desktop.ui.tasks import TaskRunner
+
+from ..helpers import make_client
+from ..ui._boxes import WAIT_MS
+from ._support import assert_plain
+
+#: The contract's rule, written independently of the app's.
+CONTRACT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
+
+EDGE_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Any character a str can hold and UTF-8 can carry (lone surrogates cannot: see below).
+any_char = st.characters(exclude_categories=("Cs",))
+tricky_chars = st.sampled_from(
+    ["\x00", "\r", "\n", "\r\n", "\t", "\x1b", "\x7f", "\u0085", "\u2028", "\u200b", "\ufeff",
+     "😀", "👩‍👩‍👧", "\U0001f9ea", "\U0010ffff", "é", "e\u0301", "ǅ", "\u212a", "ß", "İ", "١",
+     "Ｔ", " ", "-", "%", "&", "=", "+", "%00", "&custom_key=x", "<b>", "'", '"', "\\"]
+)  # fmt: skip
+keys = st.one_of(
+    st.text(any_char, max_size=40),
+    st.lists(st.one_of(tricky_chars, st.sampled_from(["a", "Z", "9", "_"])), max_size=8).map(
+        "".join
+    ),
+    st.sampled_from(["", " ", "tier ", " tier", "1tier", "_tier", "tier\n", "ti er", "a" * 300]),
+)
+values = st.one_of(
+    st.text(any_char, max_size=300),
+    st.lists(st.one_of(tricky_chars, any_char), max_size=40).map("".join),
+    # Very long: up to the limit, sometimes one past it.
+    st.tuples(st.text(any_char, min_size=1, max_size=4), st.sampled_from([0, 1])).map(
+        lambda t: (t[0] * MAX_VALUE_LENGTH)[: MAX_VALUE_LENGTH - 1] + "x" * (1 + t[1])
+    ),
+    st.just(""),
+)
+
+
+@pytest.fixture(scope="module")
+def edge_client(module_sandbox: SandboxServer) -> Iterator[SdxClient]:
+    with make_client(module_sandbox) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def edge_survey(module_sandbox: SandboxServer) -> int:
+    return module_sandbox.store.create_survey("Edge input")
+
+
+def _is_valid(key: str) -> bool:
+    valid = CONTRACT_KEY.fullmatch(key) is not None
+    assert (key_problem(key) is None) is valid, f"the app's key rule disagrees on {key!r}"
+    return valid
+
+
+valid_keys = st.one_of(
+    st.from_regex(CONTRACT_KEY, fullmatch=True).filter(lambda k: len(k) <= 80),
+    st.sampled_from(["a", "Z", "tier", "TIER", "Tier", "a" * 300, "x_1_", "Q9"]),
+)
+
+
+@EDGE_SETTINGS
+@given(key=keys, value=values)
+def test_invalid_keys_never_reach_the_network(
+    key: str, value: str, module_sandbox: SandboxServer, edge_client: SdxClient, edge_survey: int
+) -> None:
+    server, client = module_sandbox, edge_client
+    if _is_valid(key):
+        event("valid key: checked by the other test")
+        return
+    interaction_id = server.store.create_interaction(edge_survey)
+    request = SaveRequest(interaction_id, key, value)
+    before = server.request_count
+    for attempt in (check_save, apply_save):
+        with pytest.raises(KeyRuleError) as info:
+            attempt(client, request)
+        assert_plain(str(info.value))
+    with pytest.raises(KeyRuleError):
+        client.set_tag(interaction_id, key, value)
+    assert server.request_count == before, "an invalid key reached the network"
+    assert server.store.live_tags(interaction_id) == {}
+
+
+@EDGE_SETTINGS
+@given(key=valid_keys, value=values)
+def test_valid_keys_and_edge_values_round_trip_exactly(
+    key: str, value: str, module_sandbox: SandboxServer, edge_client: SdxClient, edge_survey: int
+) -> None:
+    server, client = module_sandbox, edge_client
+    assert _is_valid(key)
+    event("longest values" if len(value) >= MAX_VALUE_LENGTH else "shorter values")
+    interaction_id = server.store.create_interaction(edge_survey)
+    request = SaveRequest(interaction_id, key, value)
+    assert check_save(client, request) == ClearToSave()
+    if len(value) > MAX_VALUE_LENGTH:
+        with pytest.raises(errors.BadRequestError) as refused:
+            apply_save(client, request)
+        assert_plain(str(refused.value))
+        assert server.store.live_tags(interaction_id) == {}
+        return
+    outcome = apply_save(client, request)
+    assert isinstance(outcome, Saved)
+    saved = outcome.tag
+    assert (saved.interaction_id, saved.custom_key) == (interaction_id, key)
+    assert saved.custom_value.encode("utf-8") == value.encode("utf-8")
+    assert server.store.live_tags(interaction_id) == {key: value}
+    assert client.get_tag(saved.id).custom_value.encode("utf-8") == value.encode("utf-8")
+    found = client.find_tag(interaction_id, key)
+    assert found is not None and found.id == saved.id and found.custom_value == value
+
+
+def test_a_value_utf8_cannot_carry_is_a_typed_error(
+    module_sandbox: SandboxServer, edge_client: SdxClient, edge_survey: int
+) -> None:
+    """A lone surrogate (possible in a Python str, e.g. from a script or a badly decoded
+    file) cannot be sent as UTF-8. The client promises a typed, plainly worded error for
+    every failure, never a raw exception."""
+    interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    before = module_sandbox.request_count
+    with pytest.raises(errors.SdxError) as info:
+        edge_client.set_tag(interaction_id, "tier", "broken \ud800 text")
+    assert_plain(str(info.value))
+    assert module_sandbox.request_count == before
+    assert module_sandbox.store.live_tags(interaction_id) == {}
+
+
+# --- a few through the real dialog -------------------------------------------------------
+
+
+@pytest.fixture
+def dialog_for(
+    qtbot: QtBot, runner: TaskRunner, edge_client: SdxClient, module_sandbox: SandboxServer,
+    edge_survey: int,
+) -> Iterator[tuple[TagDialog, int]]:  # fmt: skip
+    interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    dialog = TagDialog(runner, ClientProxy(edge_client), interaction_id=interaction_id)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    yield dialog, interaction_id
+
+
+@pytest.mark.parametrize(
+    "key", ["", " ", "tier ", "1tier", "_x", "ti-er", "région", "tier\x00", "\u212a", "😀", "a b"]
+)
+def test_the_dialog_sends_nothing_for_a_bad_key(
+    key: str, dialog_for: tuple[TagDialog, int], module_sandbox: SandboxServer, qtbot: QtBot
+) -> None:
+    dialog, interaction_id = dialog_for
+    dialog.key_edit.setText(key)
+    dialog.value_edit.setPlainText("x")
+    assert not dialog.save_button.isEnabled()
+    if key:
+        assert dialog.key_error.isVisible()
+        assert_plain(dialog.key_error.text())
+    before = module_sandbox.request_count
+    qtbot.keyClick(dialog.value_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    dialog.save()
+    qtbot.wait(50)
+    assert dialog.isVisible()
+    assert module_sandbox.request_count == before
+    assert module_sandbox.store.live_tags(interaction_id) == {}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "😀 👩‍👩‍👧 \U0001f9ea \U0010ffff",
+        "line one\nline two\n\n",
+        "tab\tNUL\x00 escape\x1b bell\x07",
+        "e\u0301 ǅ ß İ ١ Ｔ \u200b\ufeff",
+        "&custom_key=other&custom_value=y %00 %2B + = ' \" \\ <b>bold</b>",
+        "😀" * MAX_VALUE_LENGTH,
+    ],
+    ids=["empty", "astral", "newlines", "controls", "unicode", "form-syntax", "longest"],
+)
+def test_the_dialog_saves_values_exactly(
+    value: str, dialog_for: tuple[TagDialog, int], module_sandbox: SandboxServer, qtbot: QtBot
+) -> None:
+    dialog, interaction_id = dialog_for
+    dialog.key_edit.setText("Edge_Key_1")
+    dialog.value_edit.setPlainText(value)
+    assert dialog.value_edit.toPlainText() == value
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert module_sandbox.store.live_tags(interaction_id) == {"Edge_Key_1": value}
+    assert dialog.outcome is not None
+    assert dialog.outcome.tag.custom_value == value  # type: ignore[union-attr]

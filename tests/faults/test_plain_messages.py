@@ -1,0 +1,145 @@
+"""Every fault class and every API error status reaches staff as plain words: in the tag
+table's state bar when loading, in the edit dialog when saving. Afterwards the window
+is still usable: with the fault gone, Retry works."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from sdx_desktop.sandbox import SandboxServer
+from sdx_desktop.ui.paged_model import LoadState
+from sdx_desktop.ui.session import ClientProxy
+from sdx_desktop.ui.tag_dialog import TagDialog
+from sdx_desktop.ui.tasks import TaskRunner
+
+from ..helpers import make_client
+from ..ui._boxes import WAIT_MS, answer, find_box
+from ..ui.conftest import choose_interaction, choose_survey
+from ._support import (
+    FAULT_CASES,
+    SHORT_TIMEOUTS,
+    FaultCase,
+    assert_means,
+    assert_plain,
+    new_interaction,
+    rich_to_plain,
+    survey_of,
+)
+from .conftest import WindowFactory
+
+TAGS = 12
+
+
+@pytest.mark.parametrize("case", FAULT_CASES, ids=str)
+def test_a_failed_load_says_what_happened_in_plain_words(
+    case: FaultCase, server: SandboxServer, open_window: WindowFactory, qtbot: QtBot
+) -> None:
+    interaction_id = new_interaction(server, f"Load fails: {case}", tags=TAGS)
+    window = open_window(server, timeouts=SHORT_TIMEOUTS)
+    choose_survey(window, survey_of(server, interaction_id), qtbot)
+    choose_interaction(window, interaction_id, qtbot)
+    qtbot.waitUntil(lambda: window.tags.exhausted and window.tags.loaded_count == TAGS)
+
+    server.set_faults(**case.faults, retry_after=0, methods=frozenset({"GET"}))
+    window.refresh_action.trigger()  # F5
+    qtbot.waitUntil(lambda: window.tags.state is LoadState.FAILED, timeout=WAIT_MS)
+
+    bar = window.tag_state
+    assert bar.isVisible()
+    assert bar.retry_button.isVisible() and bar.retry_button.isEnabled()
+    text = bar.label.text()
+    assert text.startswith("Could not load the tags.")
+    assert_plain(text)
+    assert_means(text, case)
+    assert window.tags.loaded_count == 0
+    assert "loading paused" in window.status_label.text()
+    # The window is not stuck: nothing is left running, the other lists still work.
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
+    assert window.surveys.isEnabled() and window.interactions.isEnabled()
+    assert window.refresh_action.isEnabled()
+
+    server.clear_faults()
+    bar.retry_button.click()
+    qtbot.waitUntil(
+        lambda: window.tags.exhausted and window.tags.loaded_count == TAGS, timeout=WAIT_MS
+    )
+    assert not bar.isVisible()
+    assert [t.id for t in window.tags.items] == sorted(
+        server.store.tag_ids(interaction_id=interaction_id)
+    )
+
+
+@pytest.mark.parametrize("case", FAULT_CASES, ids=str)
+def test_a_failed_save_says_what_happened_and_keeps_the_input(
+    case: FaultCase, server: SandboxServer, runner: TaskRunner, qtbot: QtBot
+) -> None:
+    interaction_id = new_interaction(server, f"Save fails: {case}")
+    client = make_client(server, timeouts=SHORT_TIMEOUTS)
+    dialog = TagDialog(runner, ClientProxy(client), interaction_id=interaction_id)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    dialog.key_edit.setText("REGION")
+    dialog.value_edit.setPlainText("North\nand East")
+
+    server.set_faults(**case.faults, retry_after=0, methods=frozenset({"POST"}))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: "Not saved" in dialog.message.text() and dialog.save_button.isEnabled(),
+        timeout=WAIT_MS,
+    )
+
+    assert dialog.isVisible() and dialog.message.isVisible()
+    text = rich_to_plain(dialog.message.text())
+    assert text.startswith("Not saved.")
+    assert_plain(text)
+    assert_means(text, case)
+    assert "press Retry" in text
+    assert dialog.save_button.text() == "Retry"
+    assert (dialog.key_edit.text(), dialog.value_edit.toPlainText()) == ("REGION", "North\nand East")
+    if not case.answer_lost:
+        assert server.store.live_tags(interaction_id) == {}
+
+    server.clear_faults()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: not dialog.isVisible() or find_box("overwriteWarning") is not None,
+        timeout=WAIT_MS,
+    )
+    if dialog.isVisible():
+        # The first save did arrive; only its answer was lost. The app cannot know it was
+        # the user's own save, so it asks before replacing it.
+        assert case.answer_lost, "asked to replace a tag that nobody had saved"
+        answer(qtbot, "overwriteWarning", "Replace")
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert server.store.live_tags(interaction_id) == {"REGION": "North\nand East"}
+    client.close()
+
+
+@pytest.mark.parametrize("body", ["json", "html", "text", "empty"])
+@pytest.mark.parametrize("status", [400, 409, 503])
+def test_error_bodies_of_every_shape_read_plainly(
+    body: str, status: int, server: SandboxServer, runner: TaskRunner, qtbot: QtBot
+) -> None:
+    """The contract leaves the error body open (JSON, HTML, text or empty): whatever the
+    server sends, staff read words, not markup or status lines."""
+    interaction_id = new_interaction(server, f"Error body {body}")
+    client = make_client(server)
+    dialog = TagDialog(runner, ClientProxy(client), interaction_id=interaction_id)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.key_edit.setText("tier")
+    dialog.value_edit.setPlainText("GOLD")
+    server.set_quirks(error_body=body)
+    server.set_faults(status_rates={status: 1.0}, retry_after=0, methods=frozenset({"POST"}))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: "Not saved" in dialog.message.text() and dialog.save_button.isEnabled(),
+        timeout=WAIT_MS,
+    )
+    text = rich_to_plain(dialog.message.text())
+    assert_plain(text)
+    assert f"{status}" not in text, f"a raw status code reached staff: {text!r}"
+    client.close()
