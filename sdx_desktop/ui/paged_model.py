@@ -69,6 +69,10 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._exhausted = False
         self._state = LoadState.IDLE
         self.error: SdxError | None = None
+        #: Column and order the rows are kept sorted by (column -1: server order).
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._bulk_loading = False
 
     # --- what to show: subclasses --------------------------------------------------
 
@@ -100,6 +104,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._server_offset = 0
         self._exhausted = fetch is None
         self._state = LoadState.IDLE
+        self._bulk_loading = False
         self.error = None
         self.endResetModel()
         self.stateChanged.emit()
@@ -204,7 +209,9 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self.stateChanged.emit()
 
     def begin_bulk_load(self) -> int:
-        """Take over loading (e.g. "Load all"); returns the generation to check against."""
+        """Take over loading (e.g. "Load all"); returns the generation to check against.
+        Sorting waits until the end: re-sorting after every page would cost O(n) each."""
+        self._bulk_loading = True
         self._state = LoadState.LOADING
         self.stateChanged.emit()
         return self._generation
@@ -217,6 +224,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         error: SdxError | None = None,
         stopped: bool = False,
     ) -> None:
+        self._bulk_loading = False
+        self._resort()
         if generation != self._generation:
             return
         if complete:
@@ -245,6 +254,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             self._rows.extend(fresh)
             self._ids.update(self.item_id(i) for i in fresh)
             self.endInsertRows()
+            if not self._bulk_loading:
+                self._resort()
             self.stateChanged.emit()
         return len(fresh)
 
@@ -271,6 +282,31 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._server_offset = max(0, self._server_offset - 1)
         self.stateChanged.emit()
         return True
+
+    # --- sorting (here, not in a proxy: list.sort is fast, proxy sorting of 100,000
+    # rows calls into Python millions of times) ---------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        self._resort()
+
+    def _resort(self) -> None:
+        column = self._sort_column
+        if column < 0 or len(self._rows) < 2:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [(index, self.item(index.row())) for index in persistent]
+        self._rows.sort(
+            key=lambda item: self.sort_value(item, column),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+        if held:
+            rows = {self.item_id(item): r + self.PREFIX_ROWS for r, item in enumerate(self._rows)}
+            for index, item in held:
+                new_row = index.row() if item is None else rows[self.item_id(item)]
+                self.changePersistentIndex(index, self.index(new_row, index.column()))
+        self.layoutChanged.emit()
 
     # --- QAbstractTableModel -------------------------------------------------------
 

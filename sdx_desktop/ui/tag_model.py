@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    Qt,
     Signal,
 )
 
@@ -21,7 +22,7 @@ from sdx_desktop.api.models import Tag
 
 from .layout import change_row_filter
 from .memory import long_lived_allocations, release_long_lived
-from .paged_model import ObjectRole, PagedTableModel, SortRole
+from .paged_model import ObjectRole, PagedTableModel
 from .tasks import TaskRunner
 
 TOOLTIP_LIMIT = 2000
@@ -182,13 +183,17 @@ class TagTableModel(PagedTableModel[Tag]):
 
 
 class TagFilterProxy(QSortFilterProxyModel):
-    """Quick filter over key and value (case-insensitive, plain text), and sorting by
-    the model's sort role."""
+    """Quick filter over key and value (case-insensitive, plain text). Sorting is passed
+    on to the source model, which sorts far faster than a proxy can."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._needle = ""
-        self.setSortRole(SortRole)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
 
     def set_text(self, text: str) -> None:
         change_row_filter(self, lambda: setattr(self, "_needle", text.strip().casefold()))

@@ -148,7 +148,7 @@ async def first_rows(runner: TaskRunner, url: str, samples: int = 12) -> FirstRo
         started = time.perf_counter()
         picker.view.setCurrentIndex(picker.proxy.index(row, 0))
         await wait_until(
-            lambda: (
+            lambda spy=spy: (
                 spy.painted_at is not None
                 or (window.tags.exhausted and window.tags.loaded_count == 0)
             ),

@@ -283,3 +283,25 @@ def test_rows_per_page_is_a_remembered_setting(
     window.findChild(QAction, "pageSize250").trigger()
     assert window.tags.page_size == window.interactions.model.page_size == 250
     assert Settings().page_size == 250
+
+
+def test_sorting_by_a_column_keeps_rows_sorted_through_load_all(
+    make_window: WindowFactory, sandbox: SandboxServer, qtbot: QtBot
+) -> None:
+    survey_id = _survey_with(sandbox, "Sorted", 1500, per_interaction=10)
+    window = make_window(sandbox)
+    choose_survey(window, survey_id, qtbot)
+    window.interactions.select_all_interactions()
+    qtbot.waitUntil(lambda: window.tags.loaded_count == 100, timeout=10_000)
+    window.tag_view.selectRow(3)
+    chosen = window.selected_tags()[0]
+    window.tag_view.horizontalHeader().setSortIndicator(
+        window.tags.INTERACTION, Qt.SortOrder.DescendingOrder
+    )
+    shown = [window.tag_proxy.tag_at(r).interaction_id for r in range(window.tag_proxy.rowCount())]  # type: ignore[union-attr]
+    assert shown == sorted(shown, reverse=True)
+    assert window.selected_tags() == [chosen]  # the selection follows its row
+    window.load_all_action.trigger()
+    qtbot.waitUntil(lambda: window.tags.exhausted and not window.tags.loading_all, timeout=20_000)
+    shown = [window.tag_proxy.tag_at(r).interaction_id for r in range(window.tag_proxy.rowCount())]  # type: ignore[union-attr]
+    assert len(shown) == 1500 and shown == sorted(shown, reverse=True)
