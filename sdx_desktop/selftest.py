@@ -60,8 +60,8 @@ def self_test(timeout: float = SELF_TEST_TIMEOUT) -> int:
     watchdog = _watchdog(timeout + GRACE, "self-test FAILED: no result after {:.0f} s")
     try:
         with _env("SDX_DESKTOP_HOME", str(home)):
-            facts = _check_bundle()
-            facts += _run_session(timeout - (time.perf_counter() - started), home)
+            checked = _check_bundle()
+            platform, more, session = _run_session(timeout - (time.perf_counter() - started))
     except SelfTestError as error:
         print(f"self-test FAILED: {error}", file=sys.stderr)
         _print_logged_errors(home)
@@ -75,7 +75,12 @@ def self_test(timeout: float = SELF_TEST_TIMEOUT) -> int:
         watchdog.cancel()
         shutil.rmtree(home, ignore_errors=True)
     elapsed = time.perf_counter() - started
-    print(f"self-test passed: {', '.join(facts)} in {elapsed:.2f} s", flush=True)
+    build = f"{APP_NAME} {__version__} ({'frozen' if _frozen() else 'source'}, {platform})"
+    print(
+        f"self-test passed: {build}: checked {', '.join(checked + more)}; "
+        f"{', '.join(session)} in {elapsed:.2f} s",
+        flush=True,
+    )
     return 0
 
 
@@ -137,10 +142,7 @@ def startup_probe(argv: list[str], timeout: float = PROBE_TIMEOUT) -> int:
 
 
 def _check_bundle() -> list[str]:
-    facts = [f"{APP_NAME} {__version__} ({'frozen' if _frozen() else 'source'})"]
-    facts.append(_check_keyring())
-    facts.append(_check_tls())
-    return facts
+    return [_check_keyring(), _check_tls()]
 
 
 def _check_keyring() -> str:
@@ -160,7 +162,7 @@ def _check_keyring() -> str:
         )
     expected = {"linux": "SecretService", "win32": "Windows", "darwin": "macOS"}.get(sys.platform)
     if expected is None:
-        return f"keyring back-ends: {'/'.join(names)}"
+        return f"keyring {'/'.join(names)}"
     if expected not in names:
         raise SelfTestError(f"keyring has no {expected} back-end (found: {', '.join(names)})")
     try:
@@ -172,7 +174,7 @@ def _check_keyring() -> str:
         raise SelfTestError(
             f"the {expected} password-store back-end cannot load: {error}"
         ) from None
-    return f"keyring {expected} back-end found"
+    return f"keyring {expected}"
 
 
 def _check_tls() -> str:
@@ -190,15 +192,16 @@ def _check_tls() -> str:
         raise SelfTestError(f"TLS support is broken: {error}") from None
     if not bundle.get_ca_certs():
         raise SelfTestError("the fallback certificate bundle (certifi) is empty")
-    return "TLS ready"
+    return "TLS"
 
 
 # --- the session ----------------------------------------------------------------------
 
 
-def _run_session(timeout: float, home: Path) -> list[str]:
+def _run_session(timeout: float) -> tuple[str, list[str], list[str]]:
     """Start the sandbox, then run the app's real start-up path while a script plays the
-    part of the user. Returns the facts for the summary line."""
+    part of the user. Returns the Qt platform, what was checked, and what the session
+    did, for the summary line."""
     import keyring
     from keyring.backends import null
     from PySide6.QtCore import QTimer
@@ -211,7 +214,7 @@ def _run_session(timeout: float, home: Path) -> list[str]:
     previous_keyring = keyring.get_keyring() if _keyring_initialised() else None
     keyring.set_keyring(null.Keyring())
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sdx-desktop"])
-    facts: list[str] = [f"Qt platform {app.platformName()}", _check_icons()]
+    checked = [_check_text(), _check_icons()]
     server = SandboxServer.start(sample="small")
     outcome: dict[str, Any] = {}
     deadline = time.monotonic() + max(timeout, 5.0)
@@ -242,7 +245,7 @@ def _run_session(timeout: float, home: Path) -> list[str]:
         raise SelfTestError("the app closed before the self-test finished")
     if code != 0:
         raise SelfTestError(f"the app exited with code {code}")
-    return facts + outcome["facts"]
+    return app.platformName(), checked, outcome["facts"]
 
 
 async def _play(server: Any, deadline: float, outcome: dict[str, Any]) -> None:
@@ -359,6 +362,19 @@ async def _session(server: Any, deadline: float) -> list[str]:
         f"{len(expected)} tag{'' if len(expected) == 1 else 's'} loaded",
         "tag saved and deleted",
     ]
+
+
+def _check_text() -> str:
+    """Locale-aware sorting and a legacy codec: Qt gets both from ICU on Linux, whose
+    data the Linux build trims (packaging/icu_data.py)."""
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder
+
+    swedish, german = QCollator(QLocale("sv_SE")), QCollator(QLocale("de_DE"))
+    if not (swedish.compare("ö", "z") > 0 and german.compare("ä", "b") < 0):
+        raise SelfTestError("locale-aware sorting is broken (ICU collation data)")
+    if not QStringDecoder("windows-1252").isValid():
+        raise SelfTestError("the windows-1252 text codec is missing (ICU converter data)")
+    return "collation"
 
 
 def _check_icons() -> str:

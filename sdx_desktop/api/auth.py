@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import requests
-from requests.auth import AuthBase, HTTPBasicAuth
+if TYPE_CHECKING:
+    from requests.auth import AuthBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class BasicCredentials:
         return (self.customer_uuid, self.auth_token)
 
     def requests_auth(self) -> AuthBase:
+        from requests.auth import HTTPBasicAuth
+
         return HTTPBasicAuth(self.customer_uuid, self.auth_token)
 
 
@@ -44,19 +47,9 @@ class TokenCredentials:
         return (self.token,)
 
     def requests_auth(self) -> AuthBase:
-        return _BearerAuth(self.token)
+        from .http import BearerAuth
+
+        return BearerAuth(self.token)
 
 
 Credentials = BasicCredentials | TokenCredentials
-
-
-class _BearerAuth(AuthBase):
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        return r
-
-    def __repr__(self) -> str:
-        return "_BearerAuth(<hidden>)"

@@ -7,7 +7,6 @@ staff; no raw ``requests`` exception or credential ever leaves this module.
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,7 +26,7 @@ from .http import (
     error_for_exception,
     error_for_response,
 )
-from .models import Interaction, Survey, Tag
+from .models import DeleteResult, Interaction, Survey, Tag
 from .paging import iter_pages
 from .urls import normalise_base_url, region_url
 
@@ -55,12 +54,6 @@ INTERACTION_FILTERS = frozenset(
         "survey_ended",
     }
 )
-
-
-class DeleteResult(enum.Enum):
-    DELETED = "deleted"
-    #: The tag was not there any more (404/410): someone else deleted it first.
-    ALREADY_GONE = "already gone"
 
 
 class SdxClient:

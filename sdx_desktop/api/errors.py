@@ -7,6 +7,16 @@ secrets, or a traceback. ``error.detail`` holds the technical detail for "Copy d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
 
 class SdxError(Exception):
     """Base of every error the client raises."""

@@ -13,9 +13,11 @@ from typing import Any
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
 from . import errors
+from .errors import scrub
 
 #: The API's writes are idempotent (upsert by interaction + key, delete by id), so
 #: every method the client uses may be retried after a lost answer.
@@ -115,13 +117,6 @@ _STATUS_ERRORS: dict[int, type[errors.SdxError]] = {
 
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def server_message(response: requests.Response) -> str:
@@ -231,3 +226,17 @@ def decode_json(response: requests.Response, path: str) -> Any:
     except ValueError:
         kind = "an HTML page" if "html" in ctype.lower() else "text that is not JSON"
         raise errors.ProtocolError(detail=f"{path} answered with {kind}") from None
+
+
+class BearerAuth(AuthBase):
+    """``Authorization: Bearer <token>``, with the token kept out of reprs."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<hidden>)"

@@ -8,12 +8,19 @@ A record that cannot be made sense of at all (not an object, no usable id) raise
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
 from .errors import ProtocolError
+
+
+class DeleteResult(enum.Enum):
+    DELETED = "deleted"
+    #: The tag was not there any more (404/410): someone else deleted it first.
+    ALREADY_GONE = "already gone"
 
 
 def parse_id(value: Any, *, what: str = "id") -> int:

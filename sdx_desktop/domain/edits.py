@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sdx_desktop.api.client import DeleteResult
 from sdx_desktop.api.errors import GoneError, NotFoundError, SdxError
-from sdx_desktop.api.models import Tag
+from sdx_desktop.api.models import DeleteResult, Tag
 
 from .keys import check_key
 

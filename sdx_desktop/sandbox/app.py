@@ -27,9 +27,11 @@ from .responses import (
     empty_response,
     error_response,
     json_response,
+    list_json_response,
     list_response,
     malformed_response,
     record_response,
+    reshapes_records,
 )
 from .rules import (
     MAX_ID,
@@ -332,6 +334,11 @@ def interaction_data(survey_id: int | None = None, interaction_id: int | None = 
         raise ParamError("custom_key must start with a letter and use only A-Z, a-z, 0-9 and _")
     _require_survey(store, survey_id)
     _require_interaction(store, interaction_id)
+    if not reshapes_records(config.quirks):
+        page = store.list_tags_json(
+            paging, survey_id=survey_id, interaction_id=interaction_id, custom_key=key
+        )
+        return list_json_response(page, config.quirks)
     rows = store.list_tags(
         paging, survey_id=survey_id, interaction_id=interaction_id, custom_key=key
     )

@@ -35,9 +35,13 @@ def _is_id_field(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
+def reshapes_records(quirks: Quirks) -> bool:
+    return bool(quirks.omit_fields or quirks.ids_as_strings or quirks.extra_fields)
+
+
 def present_record(record: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
     """Apply the record-shaping quirks to one record (and its nested tags)."""
-    if not (quirks.omit_fields or quirks.ids_as_strings or quirks.extra_fields):
+    if not reshapes_records(quirks):
         return record  # the usual case: nothing to reshape, and pages of 1,000 stay cheap
     shaped: dict[str, Any] = {}
     for name, value in record.items():
@@ -62,6 +66,13 @@ def list_response(rows: list[dict[str, Any]], quirks: Quirks) -> Response:
     if not rows and quirks.empty_list == "204":
         return empty_response(204)
     return json_response([present_record(row, quirks) for row in rows])
+
+
+def list_json_response(array: str, quirks: Quirks) -> Response:
+    """A list already rendered as a JSON array (by SQLite)."""
+    if array == "[]" and quirks.empty_list == "204":
+        return empty_response(204)
+    return Response(array, status=200, mimetype=JSON_TYPE)
 
 
 def _phrase(status: int) -> str:

@@ -1,23 +1,30 @@
-"""The app's life: sign in (or start the demo server), show the main window, sign out."""
+"""The app's life: show the window, sign in (or start the demo server), sign out.
+
+The window comes up first and connects afterwards, so staff see the app at once;
+what only some starts need (the sign-in dialog, the keyring, the demo server) is
+imported when it is needed.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import QDialog
 
-from sdx_desktop.api.auth import BasicCredentials, Credentials
-from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.errors import AuthError, SdxError
-from sdx_desktop.credentials import CredentialStore
 from sdx_desktop.settings import Settings
 
-from .login_dialog import LoginDialog, default_client_factory
 from .main_window import MainWindow
 from .session import ClientProxy
 from .tasks import TaskRunner, wait_for_signal
+
+if TYPE_CHECKING:
+    from sdx_desktop.api.auth import Credentials
+    from sdx_desktop.api.client import SdxClient
+    from sdx_desktop.credentials import CredentialStore
 
 log = logging.getLogger(__name__)
 
@@ -29,44 +36,28 @@ class AppController:
         self.demo = demo
         self.runner = TaskRunner()
         self.settings = settings or Settings()
-        self.store = CredentialStore()
         self.api = ClientProxy()
         self.credentials: Credentials | None = None
         self.location = ""
         self.window: MainWindow | None = None
-        self.sandbox: object | None = None
+        self.sandbox: Any = None
+        self._store: CredentialStore | None = None
         #: Why the sign-in could not be remembered, if it could not (shown once).
         self.remember_note = ""
+
+    @property
+    def store(self) -> CredentialStore:
+        if self._store is None:
+            from sdx_desktop.credentials import CredentialStore
+
+            self._store = CredentialStore()
+        return self._store
 
     def secrets(self) -> Iterable[str]:
         return self.credentials.secrets if self.credentials else ()
 
     async def run(self) -> int:
-        if self.demo:
-            client = await self._start_demo()
-        else:
-            client = await self._sign_in_at_start()
-            self.runner.set_reauthenticate(self._sign_in_again)
-        while client is not None:
-            self.api.set_client(client)
-            signed_out = await self._show_main_window()
-            if not signed_out:
-                return 0
-            self.store.forget(self.location)
-            self.api.set_client(None)
-            self.credentials = None
-            client = await self._ask_sign_in()
-        return 0
-
-    async def _show_main_window(self) -> bool:
-        """Show the window until it closes; True when the user signed out."""
-        window = MainWindow(
-            self.runner,
-            self.api,
-            self.settings,
-            account_label="" if self.demo else location_label(self.location),
-            demo=self.demo,
-        )
+        window = MainWindow(self.runner, self.api, self.settings, demo=self.demo, connect=False)
         window.sign_out_action.setVisible(not self.demo)
         self.window = window
         signed_out = False
@@ -74,24 +65,45 @@ class AppController:
         def sign_out() -> None:
             nonlocal signed_out
             signed_out = True
-            window.close()
 
         window.signOutRequested.connect(sign_out)
         window.show()
-        if self.remember_note:
-            window.statusBar().showMessage(self.remember_note, 15_000)
-            self.remember_note = ""
-        await wait_for_signal(window.closed)
+        if self.demo:
+            window.show_connecting("Starting the practice server…")
+            client: SdxClient | None = await self._start_demo()
+        else:
+            window.show_connecting("Connecting to Survey Dynamix…")
+            client = await self._sign_in_at_start()
+            self.runner.set_reauthenticate(self._sign_in_again)
+        while client is not None and window.isVisible():
+            self.api.set_client(client)
+            window.connected("" if self.demo else location_label(self.location))
+            if self.remember_note:
+                window.statusBar().showMessage(self.remember_note, 15_000)
+                self.remember_note = ""
+            signed_out = False
+            await wait_for_signal_or_close(window)
+            if not signed_out:
+                break
+            self.store.forget(self.location)
+            window.disconnected()
+            self.api.set_client(None)
+            self.credentials = None
+            client = await self._ask_sign_in()
+        window.close()
         window.deleteLater()
         self.window = None
-        return signed_out
+        return 0
 
     # --- signing in ----------------------------------------------------------------
 
     async def _start_demo(self) -> SdxClient:
-        from sdx_desktop.sandbox import DEMO_AUTH_TOKEN, DEMO_CUSTOMER_UUID, SandboxServer
+        from sdx_desktop.api.auth import BasicCredentials
+        from sdx_desktop.api.client import SdxClient
+        from sdx_desktop.sandbox import DEMO_AUTH_TOKEN, DEMO_CUSTOMER_UUID
 
-        server = await self.runner.run(SandboxServer.start, sample="small")
+        # Importing and filling the server takes a moment: off the UI thread.
+        server = await self.runner.run(_start_demo_server)
         self.sandbox = server
         self.credentials = BasicCredentials(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN)
         self.location = server.base_url
@@ -104,6 +116,8 @@ class AppController:
         remembered = await self.runner.run(self.store.recall_last, location)
         if remembered is None:
             return await self._ask_sign_in()
+        from .login_dialog import default_client_factory
+
         try:
             client = default_client_factory(remembered, location)
             await self.runner.run(client.test_connection)
@@ -115,6 +129,8 @@ class AppController:
         return client
 
     async def _ask_sign_in(self, message: str = "") -> SdxClient | None:
+        from .login_dialog import LoginDialog
+
         dialog = LoginDialog(
             self.runner, self.store, self.settings, message=message, parent=self.window
         )
@@ -137,10 +153,26 @@ class AppController:
     def shutdown(self) -> None:
         self.runner.shutdown()
         self.api.set_client(None)
-        stop = getattr(self.sandbox, "stop", None)
-        if stop is not None:
-            stop()
+        if self.sandbox is not None:
+            self.sandbox.stop()
         self.sandbox = None
+
+
+def _start_demo_server() -> Any:
+    from sdx_desktop.sandbox import SandboxServer
+
+    return SandboxServer.start(sample="small")
+
+
+async def wait_for_signal_or_close(window: MainWindow) -> None:
+    """Until the window closes or the user signs out."""
+    import asyncio
+
+    closed = asyncio.ensure_future(wait_for_signal(window.closed))
+    signed_out = asyncio.ensure_future(wait_for_signal(window.signOutRequested))
+    await asyncio.wait({closed, signed_out}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (closed, signed_out):
+        pending.cancel()
 
 
 def location_label(location: str) -> str:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from sdx_desktop.api.client import DeleteResult, SdxClient
 from sdx_desktop.api.errors import SdxError
-from sdx_desktop.api.models import Tag
+from sdx_desktop.api.models import DeleteResult, Tag
 from sdx_desktop.domain.edits import ChangedMeanwhile, DeletedMeanwhile, apply_delete, check_delete
 
 from .questions import ask, quoted
 from .tasks import TaskRunner
 
 Role = QMessageBox.ButtonRole
+
+if TYPE_CHECKING:
+    from sdx_desktop.api.client import SdxClient
 
 
 @dataclass

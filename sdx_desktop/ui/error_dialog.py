@@ -12,8 +12,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from sdx_desktop import APP_NAME, __version__
-from sdx_desktop.api.errors import SdxError
-from sdx_desktop.api.http import scrub
+from sdx_desktop.api.errors import SdxError, scrub
 
 log = logging.getLogger(__name__)
 

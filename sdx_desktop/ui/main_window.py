@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         *,
         account_label: str = "",
         demo: bool = False,
+        connect: bool = True,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -62,8 +63,7 @@ class MainWindow(QMainWindow):
         self.survey: Survey | None = None
         self.interaction: Interaction | None = None
         self._restore_survey_id = settings.last_survey_id
-        title = f"{APP_NAME} — Demo" if demo else APP_NAME
-        self.setWindowTitle(f"{title} — {account_label}" if account_label and not demo else title)
+        self._set_title(account_label)
         self.setWindowIcon(icon("sdx-desktop"))
 
         self.surveys = SurveyPicker(runner, self)
@@ -86,8 +86,39 @@ class MainWindow(QMainWindow):
         self.tag_view.doubleClicked.connect(self.edit_selected)
 
         self._restore_geometry()
-        self.surveys.set_client(api.as_client())
+        if connect:
+            self.connected(account_label)
+        else:
+            self._show_tags_for(None)
+
+    # --- connection ----------------------------------------------------------------
+
+    def _set_title(self, account_label: str) -> None:
+        title = f"{APP_NAME} — Demo" if self.demo else APP_NAME
+        self.setWindowTitle(
+            f"{title} — {account_label}" if account_label and not self.demo else title
+        )
+
+    def show_connecting(self, text: str) -> None:
+        """Before a client exists: say what is happening instead of an empty window."""
+        self._set_empty(text)
+        self.status_label.setText(text)
+
+    def connected(self, account_label: str = "") -> None:
+        """The client is ready: load the surveys."""
+        self._set_title(account_label)
+        self.surveys.set_client(self.api.as_client())
         self._show_tags_for(None)
+
+    def disconnected(self) -> None:
+        """Signed out: forget everything shown."""
+        self.stop()
+        self.surveys.set_client(None)
+        self.survey = None
+        self.interactions.set_survey(None, None)
+        self._show_tags_for(None)
+        self._set_title("")
+        self.show_connecting("Signed out.")
 
     # --- building ------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.models import Interaction, Survey
 
 from .layout import change_row_filter, compact_rows
@@ -38,6 +37,9 @@ from .tasks import TaskRunner
 #: The first entry of the interaction picker: every tag of the survey.
 ALL_INTERACTIONS = "all-interactions"
 SEARCH_DELAY_MS = 400
+
+if TYPE_CHECKING:
+    from sdx_desktop.api.client import SdxClient
 
 
 class SurveyListModel(PagedTableModel[Survey]):

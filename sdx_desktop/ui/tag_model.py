@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -16,7 +15,6 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.errors import CancelledError, SdxError
 from sdx_desktop.api.models import Tag
 
@@ -27,7 +25,10 @@ from .tasks import TaskRunner
 
 TOOLTIP_LIMIT = 2000
 #: Rows inserted at once while loading a whole list.
-INSERT_CHUNK = 500
+INSERT_CHUNK = 1000
+
+if TYPE_CHECKING:
+    from sdx_desktop.api.client import SdxClient
 
 
 class TagTableModel(PagedTableModel[Tag]):
@@ -45,7 +46,6 @@ class TagTableModel(PagedTableModel[Tag]):
         self.survey_id: int | None = None
         self.interaction_id: int | None = None
         self._cancel_load_all: threading.Event | None = None
-        self._in_worker = False
 
     def show_tags(
         self,
@@ -82,8 +82,10 @@ class TagTableModel(PagedTableModel[Tag]):
     async def load_all(self) -> bool:
         """Load every remaining tag with the client's concurrent loader.
 
-        Returns True when the whole list is loaded; False when stopped or superseded.
-        Errors leave the model in its failed state (with what was loaded kept).
+        A worker drains the loader into a queue, so fetching never waits for the UI
+        thread; the UI thread inserts whatever has arrived, in chunks. Returns True when
+        the whole list is loaded; False when stopped or superseded. Errors leave the
+        model in its failed state, with what was loaded kept.
         """
         client = self.client
         if client is None or not self.has_source:
@@ -91,56 +93,82 @@ class TagTableModel(PagedTableModel[Tag]):
         cancel = threading.Event()
         self._cancel_load_all = cancel
         generation = self.begin_bulk_load()
-        pages: Iterator[list[Tag]] = client.iter_tag_pages(
-            survey_id=None if self.interaction_id is not None else self.survey_id,
-            interaction_id=self.interaction_id,
-            cancel=cancel,
-        )
-        self._in_worker = False
+        arrived: asyncio.Queue[list[Tag] | BaseException | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        scope = {
+            "survey_id": None if self.interaction_id is not None else self.survey_id,
+            "interaction_id": self.interaction_id,
+        }
+
+        def produce() -> None:
+            pages = client.iter_tag_pages(**scope, cancel=cancel)
+            try:
+                for page in pages:
+                    loop.call_soon_threadsafe(arrived.put_nowait, page)
+                    if cancel.is_set():
+                        break
+                loop.call_soon_threadsafe(arrived.put_nowait, None)
+            except BaseException as error:  # handed to the UI thread, raised there
+                loop.call_soon_threadsafe(arrived.put_nowait, error)
+            finally:
+                pages.close()
+
+        self._runner.spawn(self._runner.run(produce))
         try:
             with long_lived_allocations():
-                complete = await self._receive_pages(pages, generation, cancel)
+                complete = await self._receive(arrived, generation, cancel)
             if complete:
                 self.end_bulk_load(generation, complete=True)
             return complete
-        except (CancelledError, asyncio.CancelledError):
+        except asyncio.CancelledError:  # Stop, or the window closing
             self.end_bulk_load(generation, complete=False, stopped=True)
-            if self._in_worker:
-                raise
+            raise
+        except CancelledError:  # the loader saw ``cancel``
+            self.end_bulk_load(generation, complete=False, stopped=True)
             return False
         except SdxError as error:
             self.end_bulk_load(generation, complete=False, error=error)
             return False
         finally:
-            # A generator still running on a worker stops itself at the next page once
-            # it sees ``cancel``; an idle one is closed here, which stops its pool.
-            cancel.set()
-            if not self._in_worker:
-                pages.close()
+            cancel.set()  # the producer stops at its next page
             if self._cancel_load_all is cancel:
                 self._cancel_load_all = None
                 self.stateChanged.emit()  # "loading all" is over, whatever the outcome
 
-    async def _receive_pages(
-        self, pages: Iterator[list[Tag]], generation: int, cancel: threading.Event
+    async def _receive(
+        self,
+        arrived: asyncio.Queue[list[Tag] | BaseException | None],
+        generation: int,
+        cancel: threading.Event,
     ) -> bool:
-        """Append pages as the worker produces them; True when the list is complete."""
+        """Insert pages as they arrive; True when the list is complete."""
         while True:
-            self._in_worker = True
-            page = await self._runner.run(next, pages, None)
-            self._in_worker = False
+            batch = [await arrived.get()]
+            while not arrived.empty():
+                batch.append(arrived.get_nowait())
             if not self.is_current(generation) or cancel.is_set():
                 return False
-            if page is None:
-                return True
+            rows: list[Tag] = []
+            for item in batch:
+                if isinstance(item, BaseException):
+                    self._insert_now(rows)
+                    raise item
+                if item is not None:
+                    rows.extend(item)
             # Chunks with a turn of the event loop between them, so no single insert
             # keeps the UI thread busy for long.
-            for start in range(0, len(page), INSERT_CHUNK):
-                self.append_items(page[start : start + INSERT_CHUNK])
+            for start in range(0, len(rows), INSERT_CHUNK):
+                self.append_items(rows[start : start + INSERT_CHUNK])
                 await asyncio.sleep(0)
                 if not self.is_current(generation):
                     return False
             self.loadAllProgress.emit(self.loaded_count)
+            if batch[-1] is None:
+                return True
+
+    def _insert_now(self, rows: list[Tag]) -> None:
+        if rows:
+            self.append_items(rows)
 
     def cancel_load_all(self) -> None:
         if self._cancel_load_all is not None:
