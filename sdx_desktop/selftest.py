@@ -445,6 +445,17 @@ def _frozen() -> bool:
     return bool(getattr(sys, "frozen", False))
 
 
+def _onefile() -> bool:
+    """A one-file build unpacks itself into a temporary folder away from the executable
+    (a one-folder build runs from ``<folder>/_internal``)."""
+    unpacked = getattr(sys, "_MEIPASS", None)
+    return (
+        _frozen()
+        and unpacked is not None
+        and (Path(unpacked).resolve().parent != Path(sys.executable).resolve().parent)
+    )
+
+
 def _default_platform() -> None:
     """On a Linux machine without a display, use Qt's offscreen platform."""
     if (
@@ -542,9 +553,10 @@ def _process_start() -> float:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             pid = os.getpid()
-            with contextlib.suppress(OSError):
-                if os.readlink(f"/proc/{os.getppid()}/exe") == os.readlink("/proc/self/exe"):
-                    pid = os.getppid()  # the one-file bootloader
+            if _onefile():
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{os.getppid()}/exe") == os.readlink("/proc/self/exe"):
+                        pid = os.getppid()  # the one-file bootloader that unpacked us
             stat = Path(f"/proc/{pid}/stat").read_text()
             ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
             since_boot = ticks / os.sysconf("SC_CLK_TCK")

@@ -174,6 +174,7 @@ class SdxClient:
         from sdx_desktop.domain.keys import check_key
 
         check_key(key)
+        _check_sendable(value)
         data = {
             "interaction_id": str(int(interaction_id)),
             "custom_key": key,
@@ -292,6 +293,19 @@ class SdxClient:
         if isinstance(body, list) and len(body) == 1:
             body = body[0]
         return model.from_json(body)
+
+
+def _check_sendable(value: str) -> None:
+    """A str can hold what UTF-8 cannot carry (a lone surrogate, e.g. from a badly
+    decoded file); refuse it plainly before anything is sent."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise errors.BadRequestError(
+            "The value contains a character that cannot be saved (at position "
+            f"{error.start + 1}). Retype that part of the value and try again.",
+            detail="value is not valid UTF-8",
+        ) from None
 
 
 def _paging(limit: int, offset: int, order: Order) -> dict[str, Any]:

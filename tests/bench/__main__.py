@@ -18,6 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: The whole-survey load is repeated and each figure reported as the median of the runs.
+RUNS = 3
+
 
 def _prepare_environment() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -38,7 +41,8 @@ async def _measure() -> dict[str, object]:
     results: dict[str, object] = {}
     try:
         with sandbox_process("--sample", "large", "--latency-ms", str(scenarios.LATENCY_MS)) as sb:
-            results["whole"] = await scenarios.whole_survey(runner, sb.url, sb.pid)
+            runs = [await scenarios.whole_survey(runner, sb.url, sb.pid) for _ in range(RUNS)]
+            results["whole"] = scenarios.median_run(runs)
             results["first"] = await scenarios.first_rows(runner, sb.url)
         results["requests"] = await scenarios.request_counts(runner)
     finally:
@@ -58,7 +62,7 @@ def _rows(r: dict[str, object]) -> list[tuple[str, str, str, str, str]]:
     limit = max(w.network_limit_s, w.cpu_limit_s)
     return [
         (
-            f"1. Load all {w.tags:,} tags (table model, 8 in flight)",
+            f"1. Load all {w.tags:,.0f} tags (table model, 8 in flight; median of {RUNS})",
             f"{w.app_s:.2f} s",
             f"sequential {w.sequential_s:.2f} s → {w.sequential_s / w.app_s:.1f}× faster",
             "≥ 6× faster than sequential",
@@ -103,7 +107,7 @@ def _rows(r: dict[str, object]) -> list[tuple[str, str, str, str, str]]:
         (
             "4. Memory for the loaded tags (RSS growth)",
             f"{w.memory_mb:.1f} MB",
-            f"{w.tags:,} tags in the table",
+            f"{w.tags:,.0f} tags in the table",
             "≤ 40 MB",
             ok(w.memory_mb <= 40),
         ),

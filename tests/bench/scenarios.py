@@ -58,7 +58,7 @@ def sequential_load(client: SdxClient, survey_id: int) -> int:
 
 @dataclass
 class WholeSurvey:
-    tags: int
+    tags: float
     app_s: float
     sequential_s: float
     network_limit_s: float
@@ -108,6 +108,17 @@ async def whole_survey(runner: TaskRunner, url: str, server_pid: int) -> WholeSu
         freeze_max_ms=max(lateness, default=0.0),
         freeze_p99_ms=percentile(lateness, 99),
         memory_mb=loaded_mb - idle_mb,
+    )
+
+
+def median_run(runs: list[WholeSurvey]) -> WholeSurvey:
+    """Each figure the median over the runs (one noisy run decides nothing)."""
+    first = runs[0]
+    return WholeSurvey(
+        **{
+            name: median([getattr(run, name) for run in runs])
+            for name in first.__dataclass_fields__
+        }
     )
 
 
