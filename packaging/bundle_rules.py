@@ -118,6 +118,12 @@ KEPT_PLUGINS: dict[str, set[str]] = {
 }
 
 
+#: Libraries that nothing links (Qt loads them on demand) and that the app never uses.
+#: Windows: Mesa's software OpenGL (~20 MB), a fallback for OpenGL/Qt Quick without a GPU
+#: driver; widgets do not use OpenGL.
+DROPPED_LIBRARIES = {"opengl32sw.dll"}
+
+
 def plugin_name(filename: str) -> str:
     """``libqxcb.so`` → ``qxcb``; ``qwindows.dll`` → ``qwindows``; ``libqcocoa.dylib`` →
     ``qcocoa``."""

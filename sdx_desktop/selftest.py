@@ -113,7 +113,9 @@ def startup_probe(argv: list[str], timeout: float = PROBE_TIMEOUT) -> int:
                     f"startup-probe: {seconds:.3f} s from process start to {what} shown",
                     flush=True,
                 )
-                QTimer.singleShot(0, close_all)
+                # Close it, and keep closing whatever the start-up still opens (a
+                # sign-in dialog may come after the window) until main() returns.
+                closer.start()
             return False
 
     def close_all() -> None:
@@ -124,12 +126,15 @@ def startup_probe(argv: list[str], timeout: float = PROBE_TIMEOUT) -> int:
             if widget.isVisible():
                 widget.close()
 
+    closer = QTimer(interval=50)
+    closer.timeout.connect(close_all)
     spy = FirstPaint()
     app.installEventFilter(spy)
     try:
         with _quiet_offscreen_warning():
             code = main([a for a in argv if a != "--startup-probe"])
     finally:
+        closer.stop()
         app.removeEventFilter(spy)
         watchdog.cancel()
     if not seen:

@@ -56,8 +56,9 @@ def test_self_test_passes_with_one_summary_line_and_leaves_nothing_behind(
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
     assert re.fullmatch(
-        r"self-test passed: SDX Desktop \S+ \(source\), .*signed in, \d+ surveys, "
-        r"\d+ tags? loaded, tag saved and deleted in \d+\.\d\d s",
+        r"self-test passed: SDX Desktop \S+ \(source, offscreen\): checked keyring \S+, TLS, "
+        r"collation, \d+ icons; signed in, \d+ surveys, \d+ tags? loaded, "
+        r"tag saved and deleted in \d+\.\d\d s",
         lines[0],
     ), lines[0]
     assert "FAILED" not in result.stderr

@@ -117,42 +117,47 @@ _STATUS_ERRORS: dict[int, type[errors.SdxError]] = {
 
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
+_HIDDEN_RE = re.compile(r"<(head|style|script)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
-def server_message(response: requests.Response) -> str:
-    """The server's own words about an error, whatever shape its body has (JSON, HTML,
-    text or nothing), trimmed to one short line."""
+def server_message(response: requests.Response) -> tuple[str, bool]:
+    """The server's own words about an error, trimmed to one short line, and whether
+    they came from a JSON error object (only those are meant for people: an HTML or
+    text body is a proxy's or web server's page, kept for the technical details)."""
     body = response.text if response.content else ""
-    message = ""
     try:
         data = json.loads(body) if body else None
     except ValueError:
         data = None
     if isinstance(data, dict):
         inner = data.get("error", data)
+        message = ""
         if isinstance(inner, dict):
             message = str(inner.get("message") or inner.get("detail") or "")
         elif isinstance(inner, str):
             message = inner
         message = message or str(data.get("message") or "")
-    elif body:
-        message = _TAG_RE.sub(" ", body)
-    message = _SPACE_RE.sub(" ", message).strip()
-    return message[:300]
+        return _one_line(message), bool(message)
+    return _one_line(_TAG_RE.sub(" ", _HIDDEN_RE.sub(" ", body))), False
+
+
+def _one_line(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()[:300]
 
 
 def error_for_response(
     response: requests.Response, path: str, secrets: Iterable[str]
 ) -> errors.SdxError:
     status = response.status_code
-    said = scrub(server_message(response), secrets)
+    raw, for_people = server_message(response)
+    said = scrub(raw, secrets)
     detail = f"HTTP {status} for {response.request.method} {path}" + (f": {said}" if said else "")
     cls = _STATUS_ERRORS.get(status)
     if cls is errors.RateLimitedError:
         return errors.RateLimitedError(
             status=status, detail=detail, retry_after=_retry_after(response)
         )
-    if cls is errors.BadRequestError and said:
+    if cls is errors.BadRequestError and said and for_people:
         # The server's reason (e.g. which parameter) helps staff more than a generic line.
         return errors.BadRequestError(
             f"Survey Dynamix refused the request: {said.rstrip('.')}.",

@@ -99,14 +99,20 @@ def check_save(api: TagApi, request: SaveRequest) -> SaveCheck:
             current = api.get_tag(original.id)
         except (GoneError, NotFoundError):
             return DeletedMeanwhile(original)
-        if has_changed(original, current):
+        if has_changed(original, current) and not _already_as_wanted(current, request):
             return ChangedMeanwhile(original, current)
         if not request.is_rename:
             return ClearToSave()
     existing = api.find_tag(request.interaction_id, request.key)
-    if existing is not None:
+    if existing is not None and not _already_as_wanted(existing, request):
         return WouldOverwrite(existing)
     return ClearToSave()
+
+
+def _already_as_wanted(current: Tag, request: SaveRequest) -> bool:
+    """The server already holds exactly what the user is saving (often their own earlier
+    save whose answer was lost): saving again changes nothing, so there is nothing to ask."""
+    return (current.custom_key, current.custom_value) == (request.key, request.value)
 
 
 # --- carrying out a save -------------------------------------------------------------

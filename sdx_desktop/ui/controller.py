@@ -35,6 +35,8 @@ class AppController:
     def __init__(self, *, demo: bool = False, settings: Settings | None = None) -> None:
         self.demo = demo
         self.runner = TaskRunner()
+        # An error no code path expected, in background work: tell staff plainly.
+        self.runner.failed.connect(self._show_unexpected)
         self.settings = settings or Settings()
         self.api = ClientProxy()
         self.credentials: Credentials | None = None
@@ -129,6 +131,8 @@ class AppController:
         return client
 
     async def _ask_sign_in(self, message: str = "") -> SdxClient | None:
+        if self.window is not None and not self.window.isVisible():
+            return None  # closed while connecting: nobody to ask
         from .login_dialog import LoginDialog
 
         dialog = LoginDialog(
@@ -149,6 +153,11 @@ class AppController:
             return False
         self.api.set_client(client)
         return True
+
+    def _show_unexpected(self, error: BaseException) -> None:
+        from .error_dialog import show_error
+
+        show_error(self.window, error, self.secrets())
 
     def shutdown(self) -> None:
         self.runner.shutdown()

@@ -91,7 +91,6 @@ class TagDialog(QDialog):
 
         self.key_edit = QLineEdit(objectName="keyEdit")
         self.key_edit.setPlaceholderText("e.g. REGION or tier")
-        self.key_edit.setMaxLength(255)
         self.key_error = QLabel(objectName="keyError", wordWrap=True)
         self.key_error.setStyleSheet("color: #b3261e;")
         self.key_hint = QLabel(
@@ -135,6 +134,9 @@ class TagDialog(QDialog):
         if tag is not None:
             self.key_edit.setText(tag.custom_key)
             self.value_edit.setPlainText(tag.custom_value)
+        # QPlainTextEdit turns CR LF, CR, U+2028 and U+2029 into LF: remember what it
+        # showed, so an untouched value is saved exactly as it was loaded.
+        self._shown_value = self.value_edit.toPlainText()
         self.key_edit.textChanged.connect(self._validate)
         self._validate()
 
@@ -154,6 +156,12 @@ class TagDialog(QDialog):
         digits = text.lstrip("#").split(" ", 1)[0]
         return int(digits) if digits.isdigit() else None
 
+    def value(self) -> str:
+        text = self.value_edit.toPlainText()
+        if self.original is not None and text == self._shown_value:
+            return self.original.custom_value
+        return text
+
     def request(self) -> SaveRequest | None:
         interaction_id = self.interaction_id()
         if interaction_id is None:
@@ -161,7 +169,7 @@ class TagDialog(QDialog):
         return SaveRequest(
             interaction_id=interaction_id,
             key=self.key_edit.text(),
-            value=self.value_edit.toPlainText(),
+            value=self.value(),
             original=self.original,
         )
 

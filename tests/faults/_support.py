@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from PySide6.QtGui import QTextDocument
 
@@ -58,7 +59,6 @@ class FaultCase:
     meaning: tuple[tuple[str, ...], ...]
     #: The request was carried out, only its answer was lost or spoilt.
     answer_lost: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.name
@@ -135,3 +135,56 @@ def duplicate_keys(server: SandboxServer, survey_id: int) -> list[tuple[int, str
             dupes.append(pair)
         seen.add(pair)
     return dupes
+
+
+# --- tiny local HTTP servers, for answers the sandbox does not give --------------------
+
+
+class CannedHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the same status, headers and body; records what came."""
+
+    status = 200
+    headers: ClassVar[dict[str, str]] = {"Content-Type": "application/json"}
+    body = b"[]"
+    #: (method, path, Authorization header) of each request received.
+    seen: ClassVar[list[tuple[str, str, str]]] = []
+
+    def _answer(self) -> None:
+        self.seen.append((self.command, self.path, self.headers.get("Authorization", "")))
+        self.send_response(self.status)
+        for name, value in self.headers_out().items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def headers_out(self) -> dict[str, str]:
+        return dict(type(self).headers)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def canned(
+    status: int = 200, body: bytes = b"[]", headers: dict[str, str] | None = None
+) -> type[CannedHandler]:
+    """A handler class of its own (with its own ``seen`` list)."""
+    return type(
+        "Canned",
+        (CannedHandler,),
+        {
+            "status": status,
+            "body": body,
+            "headers": headers if headers is not None else {"Content-Type": "application/json"},
+            "seen": [],
+        },
+    )
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # e.g. a TLS handshake the client refused: expected in these tests

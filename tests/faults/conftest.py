@@ -7,6 +7,9 @@ a main-window factory whose client can have short timeouts.
 
 from __future__ import annotations
 
+import http.server
+import ssl
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,8 +22,10 @@ from sdx_desktop.ui.session import ClientProxy
 from sdx_desktop.ui.tasks import TaskRunner
 
 from ..helpers import make_client
+from ._support import QuietServer
 
 WindowFactory = Callable[..., MainWindow]
+Serve = Callable[..., str]
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +66,28 @@ def open_window(qtbot: QtBot, runner: TaskRunner) -> Iterator[WindowFactory]:
     yield factory
     for window in made:
         window.api.set_client(None)
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """Start small local HTTP(S) servers for one test: ``serve(handler, tls=None)`` returns
+    the server's base address. For answers the sandbox cannot give (redirects, TLS)."""
+    running: list[QuietServer] = []
+
+    def start(
+        handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None
+    ) -> str:
+        server = QuietServer(("127.0.0.1", 0), handler)
+        if tls is not None:
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        running.append(server)
+        return f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in running:
+        server.shutdown()
+        server.server_close()

@@ -219,3 +219,66 @@ def test_the_dialog_saves_values_exactly(
     assert module_sandbox.store.live_tags(interaction_id) == {"Edge_Key_1": value}
     assert dialog.outcome is not None
     assert dialog.outcome.tag.custom_value == value  # type: ignore[union-attr]
+
+
+# --- what the dialog was not asked to change, it must not change -------------------------
+
+
+def _edit_in_dialog(
+    qtbot: QtBot, runner: TaskRunner, client: SdxClient, tag_key: str, tag_value: str,
+    interaction_id: int, *, new_key: str | None = None, new_value: str | None = None,
+) -> TagDialog:  # fmt: skip
+    tag = client.set_tag(interaction_id, tag_key, tag_value)
+    dialog = TagDialog(runner, ClientProxy(client), tag=tag)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    if new_key is not None:
+        dialog.key_edit.setText(new_key)
+    if new_value is not None:
+        dialog.value_edit.setPlainText(new_value)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    return dialog
+
+
+LINE_BREAKS = {
+    "crlf": "imported\r\nfrom Excel\r\n",
+    "cr": "old Mac\rline",
+    "line-separator": "a\u2028b",
+    "paragraph-separator": "a\u2029b",
+}
+
+
+@pytest.mark.parametrize("value", LINE_BREAKS.values(), ids=LINE_BREAKS.keys())
+def test_pressing_save_without_changes_leaves_the_value_as_it_was(
+    value: str, qtbot: QtBot, runner: TaskRunner, edge_client: SdxClient,
+    module_sandbox: SandboxServer, edge_survey: int,
+) -> None:  # fmt: skip
+    """Values with Windows (CR LF) or other line breaks are common in data imported from
+    office tools. Opening such a tag and pressing Save must not rewrite it."""
+    interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    _edit_in_dialog(qtbot, runner, edge_client, "notes", value, interaction_id)
+    assert module_sandbox.store.live_tags(interaction_id) == {"notes": value}
+
+
+def test_renaming_a_key_keeps_its_value_exactly(
+    qtbot: QtBot, runner: TaskRunner, edge_client: SdxClient,
+    module_sandbox: SandboxServer, edge_survey: int,
+) -> None:  # fmt: skip
+    interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    value = LINE_BREAKS["crlf"]
+    _edit_in_dialog(qtbot, runner, edge_client, "notes", value, interaction_id, new_key="comments")
+    assert module_sandbox.store.live_tags(interaction_id) == {"comments": value}
+
+
+def test_changing_the_value_of_a_tag_with_a_long_key_keeps_the_key(
+    qtbot: QtBot, runner: TaskRunner, edge_client: SdxClient, module_sandbox: SandboxServer,
+    edge_survey: int,
+) -> None:  # fmt: skip
+    """The key rule sets no length limit (nor does the contract), so a 300-character key is
+    valid; editing only its value must not rename (shorten) it."""
+    interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    long_key = "K" + "e" * 299
+    _edit_in_dialog(qtbot, runner, edge_client, long_key, "old", interaction_id, new_value="new")
+    assert module_sandbox.store.live_tags(interaction_id) == {long_key: "new"}

@@ -108,7 +108,7 @@ def test_a_malformed_look_up_before_saving_writes_nothing(
     dialog.open()
     dialog.value_edit.setPlainText("GOLD")
     server.set_faults(malformed_rate=1.0, malformed_kind=kind, methods=frozenset({"GET"}))
-    before = server.request_count
+    server.reset_request_count()
     dialog.save_button.click()
     qtbot.waitUntil(
         lambda: "Not saved" in dialog.message.text() and dialog.save_button.isEnabled(),
@@ -117,7 +117,7 @@ def test_a_malformed_look_up_before_saving_writes_nothing(
     text = rich_to_plain(dialog.message.text())
     assert "could not read" in text
     assert_plain(text)
-    assert all(method == "GET" for method, _, _ in server.request_log[before - server.request_count :])
+    assert {method for method, _, _ in server.request_log} == {"GET"}, "something was written"
     assert server.store.live_tags(interaction_id) == {"tier": "SILVER"}
     assert dialog.value_edit.toPlainText() == "GOLD"
     client.close()

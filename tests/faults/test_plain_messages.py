@@ -8,13 +8,16 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from sdx_desktop.api import errors
+from sdx_desktop.api.auth import TokenCredentials
+from sdx_desktop.api.client import SdxClient
 from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.ui.paged_model import LoadState
 from sdx_desktop.ui.session import ClientProxy
 from sdx_desktop.ui.tag_dialog import TagDialog
 from sdx_desktop.ui.tasks import TaskRunner
 
-from ..helpers import make_client
+from ..helpers import FAST_RETRY, make_client
 from ..ui._boxes import WAIT_MS, answer, find_box
 from ..ui.conftest import choose_interaction, choose_survey
 from ._support import (
@@ -23,11 +26,12 @@ from ._support import (
     FaultCase,
     assert_means,
     assert_plain,
+    canned,
     new_interaction,
     rich_to_plain,
     survey_of,
 )
-from .conftest import WindowFactory
+from .conftest import Serve, WindowFactory
 
 TAGS = 12
 
@@ -98,7 +102,10 @@ def test_a_failed_save_says_what_happened_and_keeps_the_input(
     assert_means(text, case)
     assert "press Retry" in text
     assert dialog.save_button.text() == "Retry"
-    assert (dialog.key_edit.text(), dialog.value_edit.toPlainText()) == ("REGION", "North\nand East")
+    assert (dialog.key_edit.text(), dialog.value_edit.toPlainText()) == (
+        "REGION",
+        "North\nand East",
+    )
     if not case.answer_lost:
         assert server.store.live_tags(interaction_id) == {}
 
@@ -143,3 +150,32 @@ def test_error_bodies_of_every_shape_read_plainly(
     assert_plain(text)
     assert f"{status}" not in text, f"a raw status code reached staff: {text!r}"
     client.close()
+
+
+PROXY_PAGE = b"""<!DOCTYPE html>
+<html><head><title>400 Bad Request</title>
+<style>body { font-family: sans-serif; color: #333 } h1 { font-size: 2em }</style>
+<script>window.dataLayer = window.dataLayer || [];</script></head>
+<body><h1>Bad Request</h1><p>Your browser sent a request that this server could not
+understand.</p><hr><address>Apache Server at surveydynamix.com Port 443</address></body>
+</html>
+"""
+
+
+def test_an_error_page_from_a_proxy_reads_plainly(serve: Serve) -> None:
+    """A real deployment can answer from a proxy or load balancer with a styled HTML page
+    (the sandbox's pages have no styles or scripts). Staff must not read CSS or code."""
+    handler = canned(400, PROXY_PAGE, {"Content-Type": "text/html; charset=utf-8"})
+    client = make_client_for(serve(handler) + "/api")
+    with client, pytest.raises(errors.BadRequestError) as info:
+        client.list_surveys()
+    text = str(info.value)
+    assert_plain(text)
+    assert "font-family" not in text and "dataLayer" not in text
+    assert "400" not in text, f"a raw status line reached staff: {text!r}"
+
+
+def make_client_for(base_url: str) -> SdxClient:
+    return SdxClient(
+        TokenCredentials("tok-proxy-page-test-0000"), base_url=base_url, retry=FAST_RETRY
+    )

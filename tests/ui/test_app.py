@@ -282,3 +282,48 @@ def test_secrets_end_up_only_in_the_keyring(
         assert not any(secret in h for h in haystacks), (
             f"secret found outside the keyring: {secret[:4]}…"
         )
+
+
+def test_closing_the_window_while_connecting_quits_without_a_dialog(
+    qapp: QApplication, server: SandboxServer
+) -> None:
+    CredentialStore().remember(server.base_url, BasicCredentials(UUID, TOKEN))
+    settings = Settings()
+    settings.last_location = server.base_url
+    settings.sync()
+    server.set_faults(latency_ms=800)  # the remembered sign-in takes a while to check
+    dialogs: list[bool] = []
+
+    def close_early() -> None:
+        window().close()  # type: ignore[union-attr]
+        QTimer.singleShot(1500, lambda: dialogs.append(login() is not None))
+
+    assert drive([], [(window, close_early)], timeout=10) == 0
+    assert dialogs in ([], [False])
+    assert login() is None
+
+
+def test_an_error_in_background_work_is_shown_plainly(qapp: QApplication) -> None:
+    shown: dict[str, str] = {}
+
+    async def broken() -> None:
+        raise RuntimeError("unexpected in a background task")
+
+    def fail_in_background() -> None:
+        w = window()
+        assert w is not None
+        w.runner.spawn(broken())
+
+    def read_and_close() -> None:
+        box = find_visible("errorDialog")
+        assert box is not None
+        shown["text"] = box.text()  # type: ignore[attr-defined]
+        box.close()
+        window().close()  # type: ignore[union-attr]
+
+    steps = [
+        (surveys_loaded, fail_in_background),
+        (lambda: find_visible("errorDialog"), read_and_close),
+    ]
+    assert drive(["--demo"], steps) == 0
+    assert "unexpected" in shown["text"]
