@@ -159,18 +159,9 @@ class Store(Database):
         custom_key: str | None = None,
     ) -> list[Record]:
         """One page of live tags, filtered by survey and/or interaction and key."""
-        terms = ["deleted = 0"]
-        params: list[Any] = []
-        for column, value in (
-            ("survey_id", survey_id),
-            ("interaction_id", interaction_id),
-            ("custom_key", custom_key),
-        ):
-            if value is not None:
-                terms.append(f"{column} = ?")
-                params.append(value)
+        where, params = _live_tags_where(survey_id, interaction_id, custom_key)
         sql = (
-            f"SELECT {_TAG_COLS} FROM tags WHERE {' AND '.join(terms)} "
+            f"SELECT {_TAG_COLS} FROM tags WHERE {where} "
             f"ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?"
         )
         return self._query(sql, (*params, paging.limit, paging.offset))
@@ -188,20 +179,11 @@ class Store(Database):
         Pages of 1,000 tags are the bulk of a whole-survey load; building them in C
         (with the GIL released) keeps a threaded server from serialising on them.
         """
-        terms = ["deleted = 0"]
-        params: list[Any] = []
-        for column, value in (
-            ("survey_id", survey_id),
-            ("interaction_id", interaction_id),
-            ("custom_key", custom_key),
-        ):
-            if value is not None:
-                terms.append(f"{column} = ?")
-                params.append(value)
+        where, params = _live_tags_where(survey_id, interaction_id, custom_key)
         fields = ", ".join(f"'{name}', {name}" for name in TAG_FIELDS)
         sql = (
             f"SELECT json_group_array(json_object({fields})) FROM ("
-            f"SELECT {_TAG_COLS} FROM tags WHERE {' AND '.join(terms)} "
+            f"SELECT {_TAG_COLS} FROM tags WHERE {where} "
             f"ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?)"
         )
         return str(self._scalar(sql, (*params, paging.limit, paging.offset)))
@@ -282,12 +264,8 @@ class Store(Database):
 
     def tag_ids(self, survey_id: int | None = None, interaction_id: int | None = None) -> set[int]:
         """Ids of live tags, optionally limited to a survey and/or interaction."""
-        terms, params = ["deleted = 0"], []
-        for column, value in (("survey_id", survey_id), ("interaction_id", interaction_id)):
-            if value is not None:
-                terms.append(f"{column} = ?")
-                params.append(value)
-        sql = f"SELECT id FROM tags WHERE {' AND '.join(terms)}"
+        where, params = _live_tags_where(survey_id, interaction_id, None)
+        sql = f"SELECT id FROM tags WHERE {where}"
         return {r["id"] for r in self._query(sql, params)}
 
     def count_tags(self, survey_id: int | None = None) -> int:
@@ -410,3 +388,20 @@ def _check_fields(values: dict[str, Any], allowed: Sequence[str]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
         raise TypeError(f"unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _live_tags_where(
+    survey_id: int | None, interaction_id: int | None, custom_key: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) selecting live tags by the list filters."""
+    terms = ["deleted = 0"]
+    params: list[Any] = []
+    for column, value in (
+        ("survey_id", survey_id),
+        ("interaction_id", interaction_id),
+        ("custom_key", custom_key),
+    ):
+        if value is not None:
+            terms.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(terms), params
