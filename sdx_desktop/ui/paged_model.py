@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -311,17 +310,6 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
 
     # --- QAbstractTableModel -------------------------------------------------------
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        # Qt's own index() asks rowCount() and columnCount() first: two calls into Python
-        # for every cell a view or proxy touches. One will do.
-        if (
-            parent.isValid()
-            or not 0 <= row < self.PREFIX_ROWS + len(self._rows)
-            or not 0 <= column < len(self.COLUMNS)
-        ):
-            return QModelIndex()
-        return self.createIndex(row, column)
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.PREFIX_ROWS + len(self._rows)
 
@@ -340,18 +328,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        return self._role_value(index.row(), index.column(), role)
-
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
-        """All roles of one cell in one call. Views ask for ~7 roles per cell they paint;
-        one call into Python instead of seven matters when worker threads are holding
-        the GIL (a whole survey arriving), since each call must win it back."""
-        valid = index.isValid()
         row, column = index.row(), index.column()
-        for role_data in roleDataSpan:
-            role_data.setData(self._role_value(row, column, role_data.role()) if valid else None)
-
-    def _role_value(self, row: int, column: int, role: int) -> Any:
         if row < self.PREFIX_ROWS:
             return self.prefix_data(row, column, role)
         if row - self.PREFIX_ROWS >= len(self._rows):

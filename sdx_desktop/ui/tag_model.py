@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -218,12 +217,6 @@ class TagFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._needle = ""
-
-    def multiData(self, index: QModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
-        # Qt's proxy would call the source's data() once per role; pass the whole span.
-        source = self.sourceModel()
-        if source is not None:
-            source.multiData(self.mapToSource(index), roleDataSpan)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         source = self.sourceModel()
