@@ -65,6 +65,14 @@ async def capture(out: Path) -> list[Path]:
         save(login, "login-dialog")
         login.close()
 
+        starting = MainWindow(runner, ClientProxy(), settings, demo=True, connect=False)
+        starting.resize(1280, 780)
+        starting.show()
+        starting.show_connecting("Starting the practice server…")
+        await asyncio.sleep(0.1)
+        save(starting, "main-window-starting")
+        starting.close()
+
         api = ClientProxy(SdxClient(BasicCredentials(*server.basic), base_url=server.base_url))
         window = MainWindow(runner, api, settings, demo=True)
         window.resize(1280, 780)
