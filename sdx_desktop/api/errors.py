@@ -66,6 +66,13 @@ class GoneError(NotFoundError):
     advice = "Refresh the list to see the current state."
 
 
+class ValueTooLargeError(BadRequestError):
+    """413 from the server or a proxy on the way: the request body was too big."""
+
+    message = "This value is too large for Survey Dynamix (at most 65,535 characters)."
+    advice = "Shorten the value and try again."
+
+
 class MethodNotAllowedError(SdxError):
     message = "Survey Dynamix does not allow this action here."
     advice = "Please report this to support."
@@ -110,6 +117,13 @@ class RequestTimeoutError(NetworkError):
     advice = "The connection may be slow. Try again."
 
 
+class NotAnsweringError(RequestTimeoutError):
+    """The call's overall deadline (retries included) passed without a usable answer."""
+
+    message = "Survey Dynamix is not answering."
+    advice = "Nothing was changed by the app. Check your connection and try again in a few minutes."
+
+
 class TlsError(NetworkError):
     message = "The secure connection to Survey Dynamix could not be verified."
     advice = (
@@ -123,6 +137,20 @@ class ProtocolError(SdxError):
     message = "Survey Dynamix sent an answer the app could not read."
     advice = "Try again. If it keeps happening, contact support."
     retryable = True
+
+
+class ResponseTooLargeError(ProtocolError):
+    message = "Survey Dynamix sent far more data than expected, so the app stopped reading it."
+    advice = "Try again. If it keeps happening, contact support."
+    retryable = False
+
+
+class CredentialFormatError(SdxError):
+    """Sign-in details the HTTP layer cannot send (line breaks, control characters, or
+    characters outside Latin-1 for the customer UUID/auth token). Never repeats them."""
+
+    message = "The sign-in details contain a character that cannot be sent to Survey Dynamix."
+    advice = "Copy them again from Survey Dynamix, without line breaks or extra characters."
 
 
 class InsecureUrlError(SdxError):
