@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -18,22 +19,22 @@ from sdx_desktop import __version__
 
 from . import errors
 from .auth import Credentials
+from .deadline import deadline_scope, expired
 from .http import (
+    MAX_BODY_BYTES,
     RetryPolicy,
     Timeouts,
     build_session,
-    decode_json,
     error_for_exception,
     error_for_response,
+    read_body,
 )
-from .models import DeleteResult, Interaction, Survey, Tag
-from .paging import iter_pages
-from .urls import normalise_base_url, region_url
+from .models import DeleteResult, Interaction, Record, Survey, Tag, decode_list, decode_one
+from .paging import Order, PageWalk, walk_pages
+from .urls import is_loopback_host, normalise_base_url, region_url
 
 log = logging.getLogger(__name__)
 
-Order = Literal["ASC", "DESC"]
-M = TypeVar("M", Survey, Interaction, Tag)
 
 MAX_PAGE = 1000
 LOAD_ALL_CONCURRENCY = 8
@@ -68,6 +69,7 @@ class SdxClient:
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
         concurrency: int = LOAD_ALL_CONCURRENCY,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if (base_url is None) == (region is None):
             raise ValueError("give exactly one of base_url or region")
@@ -79,10 +81,12 @@ class SdxClient:
         self._secrets = credentials.secrets
         self.timeouts = timeouts
         self.concurrency = concurrency
+        self.max_body_bytes = max_body_bytes
         self._session = build_session(
             pool_size=concurrency + 2,
             policy=retry,
             user_agent=f"SDX-Desktop/{__version__} (+python-requests/{requests.__version__})",
+            use_proxies=not is_loopback_host(urlsplit(self.base_url).hostname or ""),
         )
 
     def __repr__(self) -> str:
@@ -180,15 +184,11 @@ class SdxClient:
             "custom_key": key,
             "custom_value": value,
         }
-        response = self._send("POST", "/interaction_data", data=data)
+        response, body = self._send("POST", "/interaction_data", data=data)
         if response.status_code not in (200, 201):
-            raise error_for_response(response, "/interaction_data", self._secrets)
-        if response.content:
-            body = decode_json(response, "/interaction_data")
-            if isinstance(body, list) and len(body) == 1:
-                body = body[0]
-            if isinstance(body, Mapping) and "id" in body:
-                return Tag.from_json(body)
+            raise self._error(response, "/interaction_data")
+        if body.strip():
+            return decode_one(body, Tag, what="/interaction_data")
         # A bare "201 Created" without the record: look the record up instead.
         found = self.find_tag(interaction_id, key)
         if found is None:
@@ -197,12 +197,12 @@ class SdxClient:
 
     def delete_tag(self, tag_id: int) -> DeleteResult:
         path = f"/interaction_data/{int(tag_id)}"
-        response = self._send("DELETE", path)
+        response, _ = self._send("DELETE", path)
         if response.status_code in (200, 202, 204):
             return DeleteResult.DELETED
         if response.status_code in (404, 410):
             return DeleteResult.ALREADY_GONE
-        raise error_for_response(response, path, self._secrets)
+        raise self._error(response, path)
 
     def iter_tag_pages(
         self,
@@ -213,9 +213,10 @@ class SdxClient:
         page_size: int = MAX_PAGE,
         concurrency: int | None = None,
         cancel: threading.Event | None = None,
+        walk: PageWalk[Tag] | None = None,
     ) -> Iterator[list[Tag]]:
-        """Every tag of a survey (or interaction), as pages in ascending id order with
-        duplicates (rows shifted between pages by concurrent edits) removed."""
+        """Every tag of a survey (or interaction), as pages of new tags in ascending id
+        order, exact under concurrent change (see :mod:`sdx_desktop.api.paging`)."""
         _tag_scope(survey_id, interaction_id)
 
         def fetch(offset: int, limit: int) -> Sequence[Tag]:
@@ -228,16 +229,14 @@ class SdxClient:
                 order="ASC",
             )
 
-        seen: set[int] = set()
-        for page in iter_pages(
+        return walk_pages(
             fetch,
             page_size=page_size,
+            order="ASC",
             concurrency=concurrency or self.concurrency,
             cancel=cancel,
-        ):
-            fresh = [t for t in page if t.id not in seen]
-            seen.update(t.id for t in fresh)
-            yield fresh
+            walk=walk,
+        )
 
     def iter_all_tags(self, **kwargs: Any) -> Iterator[Tag]:
         for page in self.iter_tag_pages(**kwargs):
@@ -245,54 +244,53 @@ class SdxClient:
 
     # --- plumbing --------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self._session.request(
-                method,
-                self.base_url + path,
-                auth=self._auth,
-                timeout=(self.timeouts.connect, self.timeouts.read),
-                allow_redirects=False,
-                **kwargs,
-            )
-        except requests.RequestException as exc:
-            error = error_for_exception(exc, path, self._secrets)
-            log.info("%s %s failed: %s", method, path, error.detail)
-            raise error from None
+    def _send(self, method: str, path: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        """One call, retries included, within the overall deadline; the answer and its
+        whole body (at most ``max_body_bytes``)."""
+        with deadline_scope(self.timeouts.total):
+            try:
+                response = self._session.request(
+                    method,
+                    self.base_url + path,
+                    auth=self._auth,
+                    timeout=(self.timeouts.connect, self.timeouts.read),
+                    allow_redirects=False,
+                    stream=True,
+                    **kwargs,
+                )
+                with response:
+                    return response, read_body(response, path, self.max_body_bytes)
+            except requests.RequestException as exc:
+                if expired():
+                    error: errors.SdxError = errors.NotAnsweringError(
+                        detail=f"no complete answer to {method} {path} within "
+                        f"{self.timeouts.total:g} s"
+                    )
+                else:
+                    error = error_for_exception(exc, path, self._secrets)
+                log.info("%s %s failed: %s", method, path, error.detail)
+                raise error from None
 
-    def _get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
-        response = self._send("GET", path, params=params)
+    def _error(self, response: requests.Response, path: str) -> errors.SdxError:
+        error = error_for_response(response, path, self._secrets)
+        log.info("%s %s failed: %s", response.request.method, path, error.detail)
+        return error
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> tuple[requests.Response, bytes]:
+        response, body = self._send("GET", path, params=params)
         if response.status_code >= 300:
-            error = error_for_response(response, path, self._secrets)
-            log.info("GET %s failed: %s", path, error.detail)
-            raise error
-        return response
+            raise self._error(response, path)
+        return response, body
 
-    def _get_list(
-        self, path: str, params: Mapping[str, Any], model: Callable[..., M] | type[M]
-    ) -> list[M]:
-        response = self._get(path, params)
+    def _get_list(self, path: str, params: Mapping[str, Any], model: type[Record]) -> list[Record]:
+        response, body = self._get(path, params)
         if response.status_code == 204:
-            return []
-        body = decode_json(response, path)
-        if isinstance(body, Mapping) and isinstance(body.get("data"), list):
-            body = body["data"]  # tolerate an enveloped list
-        if not isinstance(body, list):
-            raise errors.ProtocolError(
-                detail=f"{path} answered with {type(body).__name__}, not a list"
-            )
-        many = getattr(model, "list_from_json", None)
-        if many is not None:
-            return many(body)  # type: ignore[no-any-return]
-        from_json = model.from_json  # type: ignore[union-attr]
-        return [from_json(item) for item in body]
+            return []  # a known way of saying "empty list"
+        return decode_list(body, model, what=path)
 
-    def _get_one(self, path: str, params: Mapping[str, Any], model: type[M]) -> M:
-        response = self._get(path, params)
-        body = decode_json(response, path)
-        if isinstance(body, list) and len(body) == 1:
-            body = body[0]
-        return model.from_json(body)
+    def _get_one(self, path: str, params: Mapping[str, Any], model: type[Record]) -> Record:
+        _, body = self._get(path, params)
+        return decode_one(body, model, what=path)
 
 
 def _check_sendable(value: str) -> None:

@@ -16,7 +16,7 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
-from . import errors
+from . import deadline, errors
 from .errors import scrub
 
 #: The API's writes are idempotent (upsert by interaction + key, delete by id), so
@@ -28,7 +28,10 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 6.0
+    #: Longest wait for any one read from the server.
     read: float = 30.0
+    #: Whole call, every retry and back-off included (see deadline.py).
+    total: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,8 @@ class RetryPolicy:
 
 class _CappedRetry(Retry):
     """urllib3 ``Retry`` whose ``Retry-After`` waits are capped, so a server asking for an
-    hour cannot freeze a load; the cap travels with every ``new()`` copy."""
+    hour cannot freeze a load; the cap travels with every ``new()`` copy. No retry
+    starts and no wait lasts past the call's overall deadline."""
 
     max_retry_after: float = 20.0
 
@@ -54,7 +58,29 @@ class _CappedRetry(Retry):
 
     def get_retry_after(self, response: Any) -> float | None:
         after = super().get_retry_after(response)
-        return None if after is None else min(after, self.max_retry_after)
+        return None if after is None else _within_deadline(min(after, self.max_retry_after))
+
+    def get_backoff_time(self) -> float:
+        return _within_deadline(super().get_backoff_time())
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
+        if deadline.expired():
+            pool = kwargs.get("_pool")
+            raise urllib3.exceptions.MaxRetryError(
+                pool,  # type: ignore[arg-type]  # urllib3 itself passes None at times
+                kwargs.get("url") or "",
+                _DeadlinePassed(),
+            )
+        return super().increment(*args, **kwargs)
+
+
+class _DeadlinePassed(urllib3.exceptions.TimeoutError):
+    """The call's overall deadline passed between attempts."""
+
+
+def _within_deadline(wait: float) -> float:
+    left = deadline.remaining()
+    return wait if left is None else min(wait, left)
 
 
 def make_retry(policy: RetryPolicy) -> Retry:
@@ -75,7 +101,21 @@ def make_retry(policy: RetryPolicy) -> Retry:
     return retry
 
 
-class _TrustStoreAdapter(HTTPAdapter):
+class _DeadlineAdapter(HTTPAdapter):
+    """Connections whose waits for an answer end at the call's deadline (deadline.py),
+    direct or through a proxy."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = deadline.POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = deadline.POOL_CLASSES
+        return manager
+
+
+class _TrustStoreAdapter(_DeadlineAdapter):
     """Verifies TLS against the operating system's certificate store, so office PCs
     behind a TLS-inspecting proxy work like their browser does."""
 
@@ -86,12 +126,18 @@ class _TrustStoreAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-def build_session(*, pool_size: int, policy: RetryPolicy, user_agent: str) -> requests.Session:
+def build_session(
+    *, pool_size: int, policy: RetryPolicy, user_agent: str, use_proxies: bool = True
+) -> requests.Session:
+    """One pooled session. ``use_proxies=False`` ignores the environment's proxy
+    settings: the practice server on this computer must never be reached through a
+    proxy, which would see the Authorization header in clear text."""
     session = requests.Session()
-    session.trust_env = True  # proxies from the environment, as on the office network
+    # Proxies (and a CA bundle) from the environment, as on the office network.
+    session.trust_env = use_proxies
     session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "application/json"
-    adapter_class = HTTPAdapter if os.environ.get("REQUESTS_CA_BUNDLE") else _TrustStoreAdapter
+    adapter_class = _DeadlineAdapter if os.environ.get("REQUESTS_CA_BUNDLE") else _TrustStoreAdapter
     retry = make_retry(policy)
     for prefix in ("https://", "http://"):
         session.mount(
@@ -111,6 +157,7 @@ _STATUS_ERRORS: dict[int, type[errors.SdxError]] = {
     405: errors.MethodNotAllowedError,
     409: errors.ConflictError,
     410: errors.GoneError,
+    413: errors.ValueTooLargeError,
     422: errors.BadRequestError,
     429: errors.RateLimitedError,
 }
@@ -157,6 +204,8 @@ def error_for_response(
         return errors.RateLimitedError(
             status=status, detail=detail, retry_after=_retry_after(response)
         )
+    if cls is errors.ValueTooLargeError:
+        return cls(status=status, detail=detail)
     if cls is errors.BadRequestError and said and for_people:
         # The server's reason (e.g. which parameter) helps staff more than a generic line.
         return errors.BadRequestError(
@@ -221,16 +270,34 @@ def _root_cause(exc: BaseException) -> str:
     return f"{type(current).__name__}: {current}"[:300]
 
 
-def decode_json(response: requests.Response, path: str) -> Any:
-    """The JSON body, or a :class:`ProtocolError` for an empty, HTML or cut-off one."""
-    ctype = response.headers.get("Content-Type", "")
-    if not response.content:
-        raise errors.ProtocolError(detail=f"empty body with HTTP {response.status_code} for {path}")
-    try:
-        return response.json()
-    except ValueError:
-        kind = "an HTML page" if "html" in ctype.lower() else "text that is not JSON"
-        raise errors.ProtocolError(detail=f"{path} answered with {kind}") from None
+#: Largest answer the client reads (a 1,000-tag page is ~150 KB).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+_CHUNK = 256 * 1024
+
+
+def read_body(response: requests.Response, path: str, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body of a streamed response, refusing one larger than ``limit``."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise _too_large(path, int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise _too_large(path, size, limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    response._content = body  # so response.text / .json() work as usual
+    return body
+
+
+def _too_large(path: str, size: int, limit: int) -> errors.ResponseTooLargeError:
+    return errors.ResponseTooLargeError(
+        detail=f"{path} answered with more than {limit:,} bytes ({size:,} read or declared)"
+    )
 
 
 class BearerAuth(AuthBase):

@@ -1,18 +1,27 @@
-"""Records of the API as frozen dataclasses, built tolerantly from JSON.
+"""Records of the API as immutable msgspec Structs, decoded straight from response bytes.
 
-The vendor reference leaves field types and presence open, so ``from_json`` accepts
-numeric strings for ids, defaults missing fields and keeps unknown ones in ``extra``.
-A record that cannot be made sense of at all (not an object, no usable id) raises
-:class:`~sdx_desktop.api.errors.ProtocolError`.
+Two paths, one result:
+
+* **fast** — a body in exactly the documented shape (integer ids, text fields as
+  strings, no unknown fields) is decoded by msgspec in C with no Python per field;
+* **tolerant** — anything else the contract allows (ids as numeric strings, ``null``
+  or missing fields, extra fields, numbers where text was expected, a list wrapped in
+  ``{"data": [...]}``) is decoded to plain objects and converted field by field.
+  Unknown fields are kept in ``extra``.
+
+A body neither path can accept raises :class:`~sdx_desktop.api.errors.ProtocolError`
+with a plain message for staff and the reason in ``detail``; never a raw ``ValueError``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+import re
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Self
+from typing import Any, TypeVar
+
+import msgspec
 
 from .errors import ProtocolError
 
@@ -23,55 +32,50 @@ class DeleteResult(enum.Enum):
     ALREADY_GONE = "already gone"
 
 
-def parse_id(value: Any, *, what: str = "id") -> int:
-    """An id as an int; numeric strings are accepted, anything else is a protocol error."""
-    if isinstance(value, bool):
-        raise ProtocolError(detail=f"{what} is a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ProtocolError(detail=f"{what} is not an integer: {type(value).__name__}")
+class ExtraFields(Mapping[str, Any]):
+    """Fields a record had beyond the documented ones: read-only, and hashable (by its
+    keys; the values may be lists) so that records stay hashable."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self._fields = MappingProxyType(dict(fields))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._fields))
+
+    def __repr__(self) -> str:
+        return f"ExtraFields({dict(self._fields)!r})"
 
 
-def _optional_id(value: Any, what: str) -> int | None:
-    if value is None or value == "":
-        return None
-    return parse_id(value, what=what)
+#: Shared "no unknown fields".
+NO_EXTRA = ExtraFields({})
+#: JSON name of the ``extra`` field: not a name any server sends, so the fast path
+#: never fills it and a body with a field called "extra" takes the tolerant path.
+_EXTRA_WIRE_NAME = "~extra"
+
+# gc=False: records hold only str/int/None (and the read-only ``extra`` mapping), so
+# they can never be part of a reference cycle; 100,000 tags then cost the cyclic
+# collector nothing. forbid_unknown_fields routes a record with extras to the
+# tolerant path, which keeps them.
+_STRUCT_OPTIONS: dict[str, Any] = {
+    "frozen": True,
+    "gc": False,
+    "forbid_unknown_fields": True,
+    "repr_omit_defaults": True,
+}
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    raise ProtocolError(detail=f"expected text, got {type(value).__name__}")
-
-
-def _require_object(data: Any, kind: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ProtocolError(detail=f"{kind} record is {type(data).__name__}, not an object")
-    return data
-
-
-def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
-    extra = {k: v for k, v in data.items() if k not in known}
-    return MappingProxyType(extra) if extra else NO_EXTRA
-
-
-_TAG_TYPES = [int, int, str, str, str, str]
-#: Shared, read-only "no unknown fields" (saves a dict per record).
-NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(msgspec.Struct, **_STRUCT_OPTIONS):
     """One interaction-data record: a key/value pair on one interaction."""
 
     id: int
@@ -80,59 +84,24 @@ class Tag:
     custom_value: str
     created_at: str = ""
     updated_at: str = ""
-    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
-
-    _KNOWN: ClassVar[frozenset[str]] = frozenset(
-        {"id", "interaction_id", "custom_key", "custom_value", "created_at", "updated_at"}
-    )
+    extra: Mapping[str, Any] = msgspec.field(default=NO_EXTRA, name=_EXTRA_WIRE_NAME)
 
     @classmethod
-    def list_from_json(cls, items: list[Any]) -> list[Self]:
-        shared: dict[Any, Any] = {}
-        return [cls.from_json(item, shared) for item in items]
-
-    @classmethod
-    def from_json(cls, data: Any, shared: dict[Any, Any] | None = None) -> Self:
-        """One tag. ``shared`` (one dict per page) lets equal keys, values, timestamps and
-        interaction ids of a page share one object: a whole survey is 100,000 tags."""
-        if type(data) is dict and data.keys() == cls._KNOWN:
-            values = (
-                data["id"],
-                data["interaction_id"],
-                data["custom_key"],
-                data["custom_value"],
-                data["created_at"],
-                data["updated_at"],
-            )
-            if list(map(type, values)) == _TAG_TYPES:
-                if shared is None:
-                    return cls(*values, NO_EXTRA)
-                dedupe: Callable[[Any, Any], Any] = shared.setdefault
-                return cls(
-                    values[0],
-                    dedupe(values[1], values[1]),
-                    dedupe(values[2], values[2]),
-                    dedupe(values[3], values[3]) if len(values[3]) <= 64 else values[3],
-                    dedupe(values[4], values[4]),
-                    dedupe(values[5], values[5]),
-                    NO_EXTRA,
-                )
+    def from_json(cls, data: Any) -> Tag:
+        """One tag from an already decoded JSON value (tolerant)."""
         obj = _require_object(data, "tag")
-        if "id" not in obj:
-            raise ProtocolError(detail="tag record has no id")
         return cls(
-            id=parse_id(obj["id"]),
+            id=_require_id(obj, "tag"),
             interaction_id=_optional_id(obj.get("interaction_id"), "interaction_id") or 0,
-            custom_key=_text(obj.get("custom_key")),
-            custom_value=_text(obj.get("custom_value")),
-            created_at=_text(obj.get("created_at")),
-            updated_at=_text(obj.get("updated_at")),
-            extra=_extra(obj, cls._KNOWN),
+            custom_key=_text(obj.get("custom_key"), "custom_key"),
+            custom_value=_text(obj.get("custom_value"), "custom_value"),
+            created_at=_text(obj.get("created_at"), "created_at"),
+            updated_at=_text(obj.get("updated_at"), "updated_at"),
+            extra=_extra(obj, _TAG_FIELDS),
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Survey:
+class Survey(msgspec.Struct, **_STRUCT_OPTIONS):
     id: int
     name: str = ""
     description: str = ""
@@ -148,25 +117,20 @@ class Survey:
     inbound_number: str = ""
     outbound_number: str = ""
     sms_number: str = ""
-    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
+    extra: Mapping[str, Any] = msgspec.field(default=NO_EXTRA, name=_EXTRA_WIRE_NAME)
 
     @classmethod
-    def from_json(cls, data: Any) -> Self:
+    def from_json(cls, data: Any) -> Survey:
         obj = _require_object(data, "survey")
-        if "id" not in obj:
-            raise ProtocolError(detail="survey record has no id")
-        text_fields = [f.name for f in fields(cls) if f.name not in ("id", "extra")]
-        known = frozenset(["id", *text_fields])
-        values = {name: _text(obj.get(name)) for name in text_fields}
-        return cls(id=parse_id(obj["id"]), **values, extra=_extra(obj, known))
+        texts = {name: _text(obj.get(name), name) for name in _SURVEY_TEXT}
+        return cls(id=_require_id(obj, "survey"), extra=_extra(obj, _SURVEY_FIELDS), **texts)
 
     @property
     def display_name(self) -> str:
         return self.name or f"Survey {self.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Interaction:
+class Interaction(msgspec.Struct, **_STRUCT_OPTIONS):
     id: int
     uuid: str = ""
     survey_id: int | None = None
@@ -178,42 +142,197 @@ class Interaction:
     created_at: str = ""
     updated_at: str = ""
     call_type: str = ""
-    agent_id: int | None = None
+    #: A string: the vendor's own example is ``"agent_id": "nevilr"``.
+    agent_id: str = ""
     status: str = ""
     web_link: str = ""
     #: Present when the interaction was fetched with ``_include_data``.
-    tags: tuple[Tag, ...] | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA, compare=False, repr=False)
-
-    _ID_FIELDS: ClassVar[frozenset[str]] = frozenset({"id", "survey_id", "agent_id"})
+    tags: tuple[Tag, ...] | None = msgspec.field(default=None, name="interaction_data")
+    extra: Mapping[str, Any] = msgspec.field(default=NO_EXTRA, name=_EXTRA_WIRE_NAME)
 
     @classmethod
-    def from_json(cls, data: Any) -> Self:
+    def from_json(cls, data: Any) -> Interaction:
         obj = _require_object(data, "interaction")
-        if "id" not in obj:
-            raise ProtocolError(detail="interaction record has no id")
-        text_fields = [
-            f.name
-            for f in fields(cls)
-            if f.name not in cls._ID_FIELDS and f.name not in ("tags", "extra")
-        ]
-        known = frozenset([*cls._ID_FIELDS, *text_fields, "interaction_data"])
         tags: tuple[Tag, ...] | None = None
         raw_tags = obj.get("interaction_data")
         if raw_tags is not None:
             if not isinstance(raw_tags, list):
                 raise ProtocolError(detail="interaction_data is not a list")
             tags = tuple(Tag.from_json(t) for t in raw_tags)
+        texts = {name: _text(obj.get(name), name) for name in _INTERACTION_TEXT}
         return cls(
-            id=parse_id(obj["id"]),
+            id=_require_id(obj, "interaction"),
             survey_id=_optional_id(obj.get("survey_id"), "survey_id"),
-            agent_id=_optional_id(obj.get("agent_id"), "agent_id"),
             tags=tags,
-            extra=_extra(obj, known),
-            **{name: _text(obj.get(name)) for name in text_fields},
+            extra=_extra(obj, _INTERACTION_FIELDS),
+            **texts,
         )
 
     @property
     def contact(self) -> str:
         """What staff recognise an interaction by: its email, else its phone number."""
         return self.email or self.phone_number
+
+
+Record = TypeVar("Record", Tag, Survey, Interaction)
+
+
+def _wire_names(model: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(f.encode_name for f in msgspec.structs.fields(model)) - {_EXTRA_WIRE_NAME}
+
+
+_TAG_FIELDS = _wire_names(Tag)
+_SURVEY_FIELDS = _wire_names(Survey)
+_SURVEY_TEXT = tuple(sorted(_SURVEY_FIELDS - {"id"}))
+_INTERACTION_FIELDS = _wire_names(Interaction)
+_INTERACTION_TEXT = tuple(sorted(_INTERACTION_FIELDS - {"id", "survey_id", "interaction_data"}))
+
+
+# --- decoding whole bodies ---------------------------------------------------------------
+
+_LIST_DECODERS: dict[type[msgspec.Struct], msgspec.json.Decoder[Any]] = {
+    Tag: msgspec.json.Decoder(list[Tag]),
+    Survey: msgspec.json.Decoder(list[Survey]),
+    Interaction: msgspec.json.Decoder(list[Interaction]),
+}
+_ONE_DECODERS: dict[type[msgspec.Struct], msgspec.json.Decoder[Any]] = {
+    model: msgspec.json.Decoder(model) for model in (Tag, Survey, Interaction)
+}
+_ANY_DECODER = msgspec.json.Decoder()
+#: Strings up to this length are shared between the rows of one page (see share_strings).
+SHARE_LIMIT = 64
+
+
+def decode_list(content: bytes, model: type[Record], *, what: str = "") -> list[Record]:
+    """A list body (``[...]`` or ``{"data": [...]}``) as records of ``model``."""
+    try:
+        records: list[Record] = _LIST_DECODERS[model].decode(content)
+    except msgspec.ValidationError:  # a shape the contract allows: the tolerant path
+        body = _decode_any(content, what)
+        if isinstance(body, Mapping) and isinstance(body.get("data"), list):
+            body = body["data"]  # tolerate an enveloped list
+        if not isinstance(body, list):
+            raise ProtocolError(
+                detail=f"{what} answered with {_json_type(body)}, not a list"
+            ) from None
+        from_json: Callable[[Any], Record] = model.from_json
+        records = [from_json(item) for item in body]
+    except msgspec.DecodeError as error:
+        raise _not_json(what, error) from None
+    if model is Tag:
+        share_strings(records)
+    return records
+
+
+def decode_one(content: bytes, model: type[Record], *, what: str = "") -> Record:
+    """A single-record body (a one-element list is accepted too)."""
+    try:
+        record: Record = _ONE_DECODERS[model].decode(content)
+        return record
+    except msgspec.ValidationError:  # a shape the contract allows: the tolerant path
+        body = _decode_any(content, what)
+    except msgspec.DecodeError as error:
+        raise _not_json(what, error) from None
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    return model.from_json(body)
+
+
+def _decode_any(content: bytes, what: str) -> Any:
+    try:
+        return _ANY_DECODER.decode(content)
+    except msgspec.DecodeError as error:
+        raise _not_json(what, error) from None
+
+
+def _not_json(what: str, error: msgspec.DecodeError) -> ProtocolError:
+    return ProtocolError(detail=f"{what} answered with a body that is not JSON ({error})")
+
+
+def share_strings(tags: list[Tag]) -> None:
+    """Let equal keys, short values, timestamps and interaction ids of one page share one
+    object each: a survey is often 100,000 tags with a handful of distinct keys."""
+    shared: dict[Any, Any] = {}
+    same = shared.setdefault
+    put = msgspec.structs.force_setattr
+    for tag in tags:
+        put(tag, "interaction_id", same(tag.interaction_id, tag.interaction_id))
+        put(tag, "custom_key", same(tag.custom_key, tag.custom_key))
+        value = tag.custom_value
+        if len(value) <= SHARE_LIMIT:
+            put(tag, "custom_value", same(value, value))
+        put(tag, "created_at", same(tag.created_at, tag.created_at))
+        put(tag, "updated_at", same(tag.updated_at, tag.updated_at))
+
+
+# --- the tolerant path's field conversions -----------------------------------------------
+
+_DIGITS = re.compile(r"\s*([0-9]{1,30})\s*")
+
+
+def parse_id(value: Any, *, what: str = "id") -> int:
+    """An id as an int. Integers and strings of ASCII digits are accepted; anything else
+    (a boolean, a fraction, "²", "12a") is a :class:`ProtocolError`."""
+    if isinstance(value, bool):
+        raise ProtocolError(detail=f"{what} is a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _DIGITS.fullmatch(value)
+        if match:
+            return int(match.group(1))
+        raise ProtocolError(detail=f"{what} is not a whole number: {value[:40]!r}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ProtocolError(detail=f"{what} is not an integer: {_json_type(value)}")
+
+
+def _require_id(obj: Mapping[str, Any], kind: str) -> int:
+    if "id" not in obj:
+        raise ProtocolError(detail=f"{kind} record has no id")
+    return parse_id(obj["id"], what=f"{kind} id")
+
+
+def _optional_id(value: Any, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    return parse_id(value, what=what)
+
+
+def _text(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise ProtocolError(detail=f"{what} is {_json_type(value)}, expected text")
+
+
+def _require_object(data: Any, kind: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ProtocolError(detail=f"{kind} record is {_json_type(data)}, not an object")
+    return data
+
+
+def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
+    extra = {k: v for k, v in obj.items() if k not in known}
+    return ExtraFields(extra) if extra else NO_EXTRA
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
