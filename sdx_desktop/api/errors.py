@@ -7,15 +7,130 @@ secrets, or a traceback. ``error.detail`` holds the technical detail for "Copy d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import html
+import json
+import re
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
+
+REDACTED = "***"
+
+#: A cut-off copy of a secret at the very end of a text (servers' messages are trimmed
+#: before they are scrubbed) is removed when at least this many characters of it remain.
+_MIN_TAIL = 4
+
+#: ``Authorization: Basic …`` / ``Bearer …`` echoed back in any quoting (header dump,
+#: JSON, a Python dict, a WSGI ``HTTP_AUTHORIZATION`` key, a query string): whatever
+#: follows the scheme is a credential, even one cut short or in a form not listed below.
+_AUTH_VALUE_RE = re.compile(
+    r"""(authorization\\?["']?\s*[:=]\s*\\?["']?\s*(?:basic|bearer|token)(?:\s+|%20|\+))"""
+    r"""[^\s"'\\,;&<>(){}\[\]]+""",
+    re.IGNORECASE,
+)
+_UNICODE_ESCAPE_RE = re.compile(r"\\u([0-9a-f]{4})")
+_PERCENT_RE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _json_forms(text: str) -> set[str]:
+    forms = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    forms |= {f.replace("/", "\\/") for f in forms}  # PHP's json_encode escapes "/"
+    forms |= {_UNICODE_ESCAPE_RE.sub(lambda m: "\\u" + m[1].upper(), f) for f in forms}
+    return forms
+
+
+def _url_forms(text: str) -> set[str]:
+    forms = {quote(text, safe=""), quote(text), quote_plus(text), quote_plus(text, safe="/")}
+    return forms | {_PERCENT_RE.sub(lambda m: m[0].lower(), f) for f in forms}
+
+
+def _other_forms(text: str) -> set[str]:
+    forms = {html.escape(text), html.escape(text, quote=False), repr(text)[1:-1]}
+    for encoding in ("utf-8", "latin-1"):
+        with suppress(UnicodeEncodeError):  # b'…' as a debug log prints it
+            forms.add(repr(text.encode(encoding))[2:-1])
+    return forms
+
+
+_ESCAPES: tuple[Callable[[str], set[str]], ...] = (_json_forms, _url_forms, _other_forms)
+
+
+def _base64_forms(text: str) -> set[str]:
+    """``text`` as HTTP Basic sends it (requests encodes Latin-1; others UTF-8), with and
+    without padding, standard and URL-safe alphabet."""
+    forms: set[str] = set()
+    for encoding in ("latin-1", "utf-8"):
+        try:
+            raw = text.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            forms |= {encoded.decode("ascii"), encoded.rstrip(b"=").decode("ascii")}
+    return forms
+
+
+def _spellings(secret: str) -> set[str]:
+    # Case variants: a customer UUID may come back in the server's spelling.
+    bases = {secret, secret.lower(), secret.upper(), re.sub(r"\s+", " ", secret)}
+    bases |= _base64_forms(secret)
+    with suppress(UnicodeEncodeError):  # UTF-8 read as Latin-1 (a body without a charset)
+        bases.add(secret.encode("utf-8").decode("latin-1"))
+    forms = set(bases)
+    for base in bases:
+        for escape in _ESCAPES:
+            with suppress(UnicodeError):  # a lone surrogate has no UTF-8 to %-encode
+                forms |= escape(base)
+    return forms
+
+
+@lru_cache(maxsize=32)
+def _forms_of(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    forms: set[str] = set()
+    for secret in secrets:
+        forms |= _spellings(secret)
+    forms.discard("")
+    return tuple(sorted(forms, key=lambda form: (-len(form), form)))
+
+
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every spelling of each secret that may turn up in text the app did not write,
+    longest first: raw; base64 (for ``uuid:token`` as HTTP Basic sends it, also without
+    padding); URL-encoded (``quote``, ``quote_plus``); JSON-escaped (``\\"``, ``\\\\``,
+    ``\\uXXXX``, PHP's ``\\/``); HTML-escaped; as Python/bytes reprs; UTF-8 read as
+    Latin-1. Computed once per set of secrets."""
+    return _forms_of(tuple(dict.fromkeys(s for s in secrets if s)))
+
+
+def _cut_tail(text: str, forms: tuple[str, ...]) -> str:
+    """``text`` without a cut-off start of any form at its very end."""
+    cut = len(text)
+    for form in forms:
+        if len(form) <= _MIN_TAIL:
+            continue
+        head = form[:_MIN_TAIL]
+        at = text.find(head, max(0, len(text) - len(form) + 1))
+        while at != -1 and at < cut:
+            if form.startswith(text[at:]):
+                cut = at
+                break
+            at = text.find(head, at + 1)
+    return text if cut == len(text) else text[:cut] + REDACTED
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every secret, in every form it can take (see :func:`secret_forms`),
+    replaced by ``***``; also any ``Authorization`` value echoed back, and the cut-off
+    start of a secret at the end of a trimmed text."""
+    if not text:
+        return text
+    forms = secret_forms(secrets)
+    text = _cut_tail(text, forms)  # first: a replaced part would hide a cut-off whole
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return _AUTH_VALUE_RE.sub(lambda m: m[1] + REDACTED, text)
 
 
 class SdxError(Exception):
