@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import traceback
 from collections.abc import Callable
 from typing import Literal
 
@@ -33,7 +34,14 @@ from PySide6.QtWidgets import (
 
 from sdx_desktop.api.auth import BasicCredentials, Credentials, TokenCredentials
 from sdx_desktop.api.client import SdxClient
-from sdx_desktop.api.errors import AuthError, InsecureUrlError, RequestTimeoutError, SdxError
+from sdx_desktop.api.errors import (
+    AuthError,
+    CredentialFormatError,
+    InsecureUrlError,
+    RequestTimeoutError,
+    SdxError,
+    scrub,
+)
 from sdx_desktop.api.urls import normalise_base_url
 from sdx_desktop.credentials import CredentialStore, KeyringStatus, RememberResult
 from sdx_desktop.settings import Settings
@@ -425,6 +433,9 @@ class LoginDialog(QDialog):
             problems[0][0].setFocus()
             self._show(FIX_FIELDS, "error")
             return None
+        assert credentials is not None
+        if not self._sendable(credentials):
+            return None
         if self.regionCombo.currentData() == CUSTOM:
             try:
                 location = normalise_base_url(location)
@@ -432,8 +443,31 @@ class LoginDialog(QDialog):
                 self._show(str(exc), "error")
                 self.customUrlEdit.setFocus()
                 return None
-        assert credentials is not None
         return credentials, location
+
+    def _sendable(self, credentials: Credentials) -> bool:
+        """False after marking each field that holds a character HTTP cannot carry (a
+        line break, a control character, or one outside Latin-1). What was typed stays;
+        the messages name the field, never its value."""
+        try:
+            credentials.check_sendable()
+        except CredentialFormatError as exc:
+            fields = {
+                "customer_uuid": (self.customerUuidEdit, self.customerUuidError),
+                "auth_token": (self.authTokenEdit, self.authTokenError),
+                "token": (self.patEdit, self.patError),
+            }
+            first: QLineEdit | None = None
+            for name, text in credentials.problems().items():
+                edit, label = fields[name]
+                _set_error(label, text)
+                first = first or edit
+            if first is not None:
+                first.setFocus()
+            log.info("Sign-in details refused: %s", exc.detail)
+            self._show(str(exc), "error")
+            return False
+        return True
 
     def _start(self, *, sign_in: bool) -> None:
         if self.busy:
@@ -472,8 +506,10 @@ class LoginDialog(QDialog):
                 self._return_focus = None
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("Sign-in check failed unexpectedly")
+        except Exception as exc:
+            # The traceback of an untyped error may quote what was sent: scrubbed.
+            trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            log.error("Sign-in check failed unexpectedly: %s", scrub(trace, credentials.secrets))
             self._show(str(SdxError()), "error")
         finally:
             if client is not None and not keep:
