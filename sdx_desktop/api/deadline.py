@@ -76,9 +76,7 @@ class Watchdog:
             self._sockets[token] = sock
             heapq.heappush(self._heap, (deadline, token))
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="sdx-deadline", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="sdx-deadline", daemon=True)
                 self._thread.start()
             self._lock.notify()
             return token

@@ -135,6 +135,9 @@ def build_session(
     session = requests.Session()
     # Proxies (and a CA bundle) from the environment, as on the office network.
     session.trust_env = use_proxies
+    if not use_proxies:
+        # trust_env also carried the company CA bundle: keep honouring it.
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
     session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "application/json"
     adapter_class = _DeadlineAdapter if os.environ.get("REQUESTS_CA_BUNDLE") else _TrustStoreAdapter

@@ -165,6 +165,13 @@ class PageWalk(Generic[T]):
         self._count_progress(bool(fresh) or self.done)
         return Step(fresh, True)
 
+    def resize(self, page_size: int) -> None:
+        """Use another page size from the next page on (the overlap follows it)."""
+        if page_size < 2:
+            raise ValueError("page_size must be at least 2 to overlap pages")
+        self.page_size = page_size
+        self.overlap = default_overlap(page_size)
+
     def forget(self, item_id: int) -> None:
         """A row this walk already passed was deleted by us: the list before the
         boundary shrank by one, so the next page starts one row earlier."""

@@ -1,10 +1,14 @@
 """A table model that pages through an API list as the view scrolls.
 
 The API gives no totals, so the model knows only what it has loaded and whether the
-last page came back short (the end). Pages are fetched off the UI thread through the
+last page came back short (the end). Each list is one continuity-checked
+:class:`~sdx_desktop.api.paging.PageWalk`: pages overlap, and when someone else's
+deletes shift the list the walk steps back, so scrolling never skips a row (see that
+module for the guarantee). Pages are fetched off the UI thread through the
 :class:`TaskRunner`; a result that arrives after the model was pointed elsewhere
-(``set_source`` bumps the generation) is dropped. A failed page leaves the model in a
-visible error state until :meth:`retry`; it does not silently stop or retry forever.
+(``set_source`` or Stop bumps the generation) is dropped. A failed page leaves the
+model in a visible error state until :meth:`retry`; it does not silently stop or
+retry forever.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PySide6.QtCore import (
 )
 
 from sdx_desktop.api.errors import SdxError
+from sdx_desktop.api.paging import Order, PageWalk
 
 from .tasks import TaskRunner
 
@@ -63,9 +68,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._rows: list[T] = []
         self._ids: set[int] = set()
         self._fetch: FetchPage[T] | None = None
+        self._walk: PageWalk[T] | None = None
         self._generation = 0
-        #: Rows the server has handed us so far: the offset of the next page.
-        self._server_offset = 0
         self._exhausted = False
         self._state = LoadState.IDLE
         self.error: SdxError | None = None
@@ -94,20 +98,34 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
 
     # --- source and state ----------------------------------------------------------
 
-    def set_source(self, fetch: FetchPage[T] | None) -> None:
-        """Show the list ``fetch(offset, limit)`` pages through (``None``: nothing)."""
+    def set_source(self, fetch: FetchPage[T] | None, order: Order = "ASC") -> None:
+        """Show the list ``fetch(offset, limit)`` pages through, ordered by id in
+        ``order`` (``None``: nothing)."""
         self._generation += 1
         self.beginResetModel()
         self._rows = []
         self._ids = set()
         self._fetch = fetch
-        self._server_offset = 0
+        self._walk = (
+            None
+            if fetch is None
+            else PageWalk(self._walk_page_size, order=order, item_id=self.item_id)
+        )
         self._exhausted = fetch is None
         self._state = LoadState.IDLE
         self._bulk_loading = False
         self.error = None
         self.endResetModel()
         self.stateChanged.emit()
+
+    @property
+    def _walk_page_size(self) -> int:
+        return max(2, self.page_size)  # a walk needs room for one row of overlap
+
+    @property
+    def walk(self) -> PageWalk[T] | None:
+        """The walk through the current list (its request and step-back counts)."""
+        return self._walk
 
     @property
     def has_source(self) -> bool:
@@ -176,14 +194,24 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             return
         self._state = LoadState.LOADING
         self.stateChanged.emit()
-        self._runner.spawn(self._load_page(self._generation, self._server_offset))
+        self._runner.spawn(self._load_page(self._generation))
 
-    async def _load_page(self, generation: int, offset: int) -> None:
-        fetch = self._fetch
-        assert fetch is not None
-        limit = self.page_size
+    async def _load_page(self, generation: int) -> None:
+        """Fetch pages until one adds a row this model does not show yet, or the end.
+        (A page can add nothing: the walk stepped back, or Load all showed its rows.)"""
+        fetch, walk = self._fetch, self._walk
+        assert fetch is not None and walk is not None
         try:
-            page = await self._runner.run(fetch, offset, limit)
+            while True:
+                if walk.page_size != self._walk_page_size:
+                    walk.resize(self._walk_page_size)
+                offset = walk.next_offset()
+                page = await self._runner.run(fetch, offset, walk.page_size)
+                if generation != self._generation:
+                    return  # the user moved on (or pressed Stop): not this list's page
+                rows = walk.take(offset, page).rows
+                if walk.done or any(self.item_id(i) not in self._ids for i in rows):
+                    break
         except SdxError as error:
             if generation == self._generation:
                 log.info("Loading a page failed: %s", error.detail or error)
@@ -196,12 +224,9 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
                 self._state = LoadState.STOPPED
                 self.stateChanged.emit()
             raise
-        if generation != self._generation:
-            return  # the user moved on; this page belongs to another list
-        self._server_offset += len(page)
-        self._exhausted = len(page) < limit
+        self._exhausted = walk.done
         self._state = LoadState.IDLE
-        self.append_items(page)
+        self.append_items(rows)
         self.stateChanged.emit()
 
     def mark_exhausted(self) -> None:
@@ -230,7 +255,6 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             return
         if complete:
             self._exhausted = True
-        self._server_offset = max(self._server_offset, len(self._rows))
         self.error = error
         if error is not None:
             self._state = LoadState.FAILED
@@ -264,8 +288,6 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         row = self.row_of(self.item_id(item))
         if row is None:
             self.append_items([item])
-            if self._exhausted:
-                self._server_offset += 1
             return
         self._rows[row - self.PREFIX_ROWS] = item
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
@@ -278,8 +300,9 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         del self._rows[row - self.PREFIX_ROWS]
         self._ids.discard(item_id)
         self.endRemoveRows()
-        # The server's list shrank before the next offset: keep paging aligned.
-        self._server_offset = max(0, self._server_offset - 1)
+        if self._walk is not None:
+            # We deleted it on the server: the next page starts one row earlier.
+            self._walk.forget(item_id)
         self.stateChanged.emit()
         return True
 

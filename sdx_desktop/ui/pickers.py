@@ -298,7 +298,8 @@ class InteractionPicker(QWidget):
         self.model.set_source(
             lambda offset, limit: client.list_interactions(
                 survey.id, limit=limit, offset=offset, order="DESC", **filters
-            )
+            ),
+            order="DESC",
         )
         self.model.fetchMore(QModelIndex())
 
