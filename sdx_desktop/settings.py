@@ -8,16 +8,13 @@ directory (tests, portable installs).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import platformdirs
 from PySide6.QtCore import QByteArray, QSettings
 
-APP_DIR_NAME = "sdx-desktop"
-HOME_ENV = "SDX_DESKTOP_HOME"
+from .paths import APP_DIR_NAME, HOME_ENV, app_home, cache_dir, config_dir, data_dir, log_dir
 
 DEFAULT_LOCATION = "us1"
 DEFAULT_PAGE_SIZE = 100
@@ -25,30 +22,16 @@ MAX_PAGE_SIZE = 1000
 
 AuthMethod = Literal["basic", "token"]
 
-
-def app_home() -> Path | None:
-    """The folder ``SDX_DESKTOP_HOME`` points at, if set."""
-    home = os.environ.get(HOME_ENV, "").strip()
-    return Path(home).expanduser() if home else None
-
-
-def _folder(sub: str, platform_dir: str) -> Path:
-    home = app_home()
-    path = home / sub if home is not None else Path(platform_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def config_dir() -> Path:
-    return _folder("config", platformdirs.user_config_dir(APP_DIR_NAME, False))
-
-
-def log_dir() -> Path:
-    return _folder("logs", platformdirs.user_log_dir(APP_DIR_NAME, False))
-
-
-def cache_dir() -> Path:
-    return _folder("cache", platformdirs.user_cache_dir(APP_DIR_NAME, False))
+__all__ = [
+    "APP_DIR_NAME",
+    "HOME_ENV",
+    "Settings",
+    "app_home",
+    "cache_dir",
+    "config_dir",
+    "data_dir",
+    "log_dir",
+]
 
 
 def _as_bool(value: object, default: bool) -> bool:

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray
 
-from sdx_desktop import settings as settings_module
+from sdx_desktop import paths as paths_module
 from sdx_desktop.settings import (
     DEFAULT_PAGE_SIZE,
     Settings,
     app_home,
     cache_dir,
     config_dir,
+    data_dir,
     log_dir,
 )
 
@@ -51,16 +52,18 @@ def test_platform_folders_without_home(monkeypatch: pytest.MonkeyPatch, tmp_path
 
         return where
 
-    monkeypatch.setattr(settings_module.platformdirs, "user_config_dir", fake("c"))
-    monkeypatch.setattr(settings_module.platformdirs, "user_log_dir", fake("l"))
-    monkeypatch.setattr(settings_module.platformdirs, "user_cache_dir", fake("k"))
+    monkeypatch.setattr(paths_module.platformdirs, "user_config_dir", fake("c"))
+    monkeypatch.setattr(paths_module.platformdirs, "user_log_dir", fake("l"))
+    monkeypatch.setattr(paths_module.platformdirs, "user_cache_dir", fake("k"))
+    monkeypatch.setattr(paths_module.platformdirs, "user_data_dir", fake("d"))
     assert app_home() is None
-    assert (config_dir(), log_dir(), cache_dir()) == (
+    assert (config_dir(), log_dir(), cache_dir(), data_dir()) == (
         tmp_path / "c",
         tmp_path / "l",
         tmp_path / "k",
+        tmp_path / "d",
     )
-    assert seen == [("sdx-desktop", False)] * 3
+    assert seen == [("sdx-desktop", False)] * 4
 
 
 def test_defaults(home: Path) -> None:
