@@ -7,35 +7,33 @@ Interaction state filters map onto the ``status`` text:
 * ``survey_ended``: true when status is "Completed" or "Abandoned".
 
 Every error, Flask's own 404/405 included, is answered in the configured
-error style (JSON ``{"error": {"status", "message"}}`` by default).
+error style (JSON ``{"error": {"status", "message"}}`` by default); see
+:mod:`.pipeline` for what happens to a request before and after its route.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from flask import Blueprint, Flask, Response, request
 from werkzeug.routing import BaseConverter, ValidationError
 
-from .auth import is_authorized
 from .config import SandboxConfig
-from .faults import NO_FAULT, FaultPlan
+from .pipeline import API_PREFIX, RESET_ENVIRON_KEY, ApiError, context, install
 from .responses import (
     empty_response,
-    error_response,
     json_response,
     list_json_response,
     list_response,
-    malformed_response,
     record_response,
-    reshapes_records,
+    renders_rows,
 )
 from .rules import (
     MAX_ID,
     SURVEY_TYPES,
+    Paging,
     ParamError,
     is_date,
     is_timestamp,
@@ -50,22 +48,9 @@ from .rules import (
 )
 from .store import TAG_FIELDS, InteractionFilter, Store
 
-API_PREFIX = "/api"
-# Set on the WSGI environ when a request's connection must be reset (see server.py).
-RESET_ENVIRON_KEY = "sdx_sandbox.reset"
-_EXTENSION = "sdx_sandbox"
-_log = logging.getLogger(__name__)
+__all__ = ["API_PREFIX", "RESET_ENVIRON_KEY", "create_app"]
 
 api = Blueprint("api", __name__, url_prefix=API_PREFIX)
-
-
-class ApiError(Exception):
-    """Answer the request with ``status`` and a plain-language ``message``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class IdConverter(BaseConverter):
@@ -90,104 +75,9 @@ def create_app(store: Store, config: SandboxConfig) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = 4 * 1024 * 1024
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
     app.url_map.converters["id"] = IdConverter
-    app.extensions[_EXTENSION] = (store, config)
-    app.before_request(_admit)
-    app.after_request(_finish)
-    app.register_error_handler(ApiError, _api_error)
-    app.register_error_handler(ParamError, _param_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
+    install(app, store, config)
     app.register_blueprint(api)
     return app
-
-
-def _context() -> tuple[Store, SandboxConfig]:
-    store, config = current_app.extensions[_EXTENSION]
-    return store, config
-
-
-def _config() -> SandboxConfig:
-    return _context()[1]
-
-
-# -- request pipeline ---------------------------------------------------------
-
-
-def _admit() -> Response | None:
-    """Count, authenticate, then apply the faults drawn for this request."""
-    g.plan = NO_FAULT
-    if request.path != API_PREFIX and not request.path.startswith(API_PREFIX + "/"):
-        return None
-    config = _config()
-    config.stats.record(request.method, request.path, request.query_string.decode("latin-1"))
-    if not is_authorized(request.headers.get("Authorization"), config.basic, config.bearer):
-        response = error_response(401, "Missing or invalid credentials.", config.quirks)
-        response.headers["WWW-Authenticate"] = 'Basic realm="Survey Dynamix sandbox"'
-        return response
-    plan = config.faults.plan(request.method)
-    g.plan = plan
-    if plan.reset:
-        request.environ[RESET_ENVIRON_KEY] = True
-        return empty_response(500)  # never sent: the server resets the connection
-    if plan.delay_s:
-        config.stopping.wait(plan.delay_s)
-    if config.stopping.is_set():
-        return error_response(503, "The sandbox is shutting down.", config.quirks)
-    if plan.status is not None:
-        return _fault_response(plan.status, plan.retry_after, config)
-    return None
-
-
-_FAULT_MESSAGES = {
-    429: "Too many requests; slow down and retry later.",
-    500: "Server error; try again later.",
-    503: "Offline for maintenance; try again later.",
-}
-
-
-def _fault_response(status: int, retry_after: int | None, config: SandboxConfig) -> Response:
-    message = _FAULT_MESSAGES.get(status, "Injected failure.")
-    response = error_response(status, message, config.quirks)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
-def _finish(response: Response) -> Response:
-    plan: FaultPlan = g.get("plan", NO_FAULT)
-    if plan.timeout_s:
-        _config().stopping.wait(plan.timeout_s)
-    if plan.malformed and plan.status is None and 200 <= response.status_code < 300:
-        return malformed_response(response, plan.malformed)
-    return response
-
-
-def _api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.message, _config().quirks)
-
-
-def _param_error(error: ParamError) -> Response:
-    return error_response(400, str(error), _config().quirks)
-
-
-def _http_error(error: HTTPException) -> Response:
-    status = error.code or 500
-    if status == 404:
-        message = f"No such resource: {request.path}"
-    elif isinstance(error, MethodNotAllowed):
-        message = f"Method {request.method} is not allowed on {request.path}"
-    else:
-        message = error.description or "Request failed."
-    response = error_response(status, message, _config().quirks)
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
-    return response
-
-
-def _unexpected_error(error: Exception) -> Response:
-    if not _config().stopping.is_set():  # a closed store during shutdown is expected
-        _log.exception("Unexpected error while handling %s %s", request.method, request.path)
-    return error_response(500, "Internal server error.", _config().quirks)
 
 
 # -- parameter helpers ----------------------------------------------------------
@@ -196,6 +86,14 @@ def _unexpected_error(error: Exception) -> Response:
 def _args() -> dict[str, str]:
     """Query parameters, first value of each (repeats are ignored)."""
     return request.args.to_dict(flat=True)
+
+
+def _paging(args: Mapping[str, str], config: SandboxConfig) -> Paging:
+    """Validated paging; the ``ignore_offset`` quirk then serves from row 0."""
+    paging = parse_paging(args)
+    if config.quirks.ignore_offset:
+        paging = replace(paging, offset=0)
+    return paging
 
 
 def _optional_id(args: Mapping[str, str], name: str, given: int | None) -> int | None:
@@ -269,13 +167,13 @@ _GET: dict[str, Any] = {"methods": ["GET"], "provide_automatic_options": False}
 
 @api.route("/surveys", **_GET)
 def surveys() -> Response:
-    store, config = _context()
-    return list_response(store.list_surveys(parse_paging(_args())), config.quirks)
+    store, config = context()
+    return list_response(store.list_surveys(_paging(_args(), config)), config.quirks)
 
 
 @api.route("/surveys/<id:survey_id>", **_GET)
 def survey(survey_id: int) -> Response:
-    store, config = _context()
+    store, config = context()
     record = store.get_survey(survey_id)
     if record is None:
         raise ApiError(404, f"Survey {survey_id} not found.")
@@ -289,9 +187,9 @@ def survey(survey_id: int) -> Response:
 @api.route("/surveys/<id:survey_id>/interactions", **_GET)
 def interactions(survey_id: int | None = None) -> Response:
     """Interactions by survey and/or created_at range; status order unless ``_order``."""
-    store, config = _context()
+    store, config = context()
     args = _args()
-    paging = parse_paging(args)
+    paging = _paging(args, config)
     where = _interaction_filter(args, survey_id)
     include = _include_data(args)
     _require_survey(store, where.survey_id)
@@ -303,7 +201,7 @@ def interactions(survey_id: int | None = None) -> Response:
 
 @api.route("/interactions/<id:interaction_id>", **_GET)
 def interaction(interaction_id: int) -> Response:
-    store, config = _context()
+    store, config = context()
     include = _include_data(_args())
     record = store.get_interaction(interaction_id)
     if record is None:
@@ -322,9 +220,9 @@ def interaction(interaction_id: int) -> Response:
 def interaction_data(survey_id: int | None = None, interaction_id: int | None = None) -> Response:
     if request.method == "POST":
         return _upsert_tag()
-    store, config = _context()
+    store, config = context()
     args = _args()
-    paging = parse_paging(args)
+    paging = _paging(args, config)
     survey_id = _optional_id(args, "survey_id", survey_id)
     interaction_id = _optional_id(args, "interaction_id", interaction_id)
     if survey_id is None and interaction_id is None:
@@ -334,7 +232,7 @@ def interaction_data(survey_id: int | None = None, interaction_id: int | None = 
         raise ParamError("custom_key must start with a letter and use only A-Z, a-z, 0-9 and _")
     _require_survey(store, survey_id)
     _require_interaction(store, interaction_id)
-    if not reshapes_records(config.quirks):
+    if not renders_rows(config.quirks):
         page = store.list_tags_json(
             paging, survey_id=survey_id, interaction_id=interaction_id, custom_key=key
         )
@@ -356,7 +254,7 @@ def _post_fields() -> Mapping[str, Any]:
 
 
 def _upsert_tag() -> Response:
-    store, config = _context()
+    store, config = context()
     fields = _post_fields()
     for name in ("interaction_id", "custom_key", "custom_value"):
         if name not in fields:
@@ -384,15 +282,22 @@ def _upsert_tag() -> Response:
     "/interaction_data/<id:tag_id>", methods=["GET", "DELETE"], provide_automatic_options=False
 )
 def tag(tag_id: int) -> Response:
-    store, config = _context()
+    store, config = context()
     if request.method == "DELETE":
         return _delete_tag(store, config, tag_id)
     row = store.get_tag_row(tag_id)
     if row is None:
         raise ApiError(404, f"Interaction data {tag_id} not found.")
     if row["deleted"]:
-        raise ApiError(410, f"Interaction data {tag_id} has been deleted.")
+        raise _deleted(config, tag_id)
     return record_response({name: row[name] for name in TAG_FIELDS}, config.quirks)
+
+
+def _deleted(config: SandboxConfig, tag_id: int) -> ApiError:
+    """The answer to a deleted tag: 410, or 404 under the ``deleted_status`` quirk."""
+    if config.quirks.deleted_status == 404:
+        return ApiError(404, f"Interaction data {tag_id} not found.")
+    return ApiError(410, f"Interaction data {tag_id} has been deleted.")
 
 
 def _delete_tag(store: Store, config: SandboxConfig, tag_id: int) -> Response:
@@ -400,7 +305,7 @@ def _delete_tag(store: Store, config: SandboxConfig, tag_id: int) -> Response:
     if outcome == "missing":
         raise ApiError(404, f"Interaction data {tag_id} not found.")
     if outcome == "gone":
-        raise ApiError(410, f"Interaction data {tag_id} has been deleted.")
+        raise _deleted(config, tag_id)
     quirks = config.quirks
     if quirks.delete_status == 204 or quirks.delete_body == "empty":
         return empty_response(quirks.delete_status)

@@ -12,20 +12,27 @@ def _same(given: bytes, expected: str) -> bool:
     return hmac.compare_digest(given, expected.encode("utf-8"))
 
 
+def _split(header: str | None) -> tuple[str, bytes] | None:
+    """``(lower-case scheme, raw parameter bytes)`` of a well-formed header, else None."""
+    if not header:
+        return None
+    scheme, _, param = header.partition(" ")
+    if not param or param != param.strip() or " " in param:
+        return None
+    # werkzeug hands headers over as latin-1 text; this restores the raw bytes.
+    return scheme.lower(), param.encode("latin-1", errors="replace")
+
+
 def is_authorized(header: str | None, basic: tuple[str, str] | None, bearer: str | None) -> bool:
     """True if an ``Authorization`` header carries one of the configured credentials.
 
     ``basic`` is ``(customer_uuid, auth_token)``; either credential may be
     None to disable that scheme. Anything missing or malformed is False.
     """
-    if not header:
+    parts = _split(header)
+    if parts is None:
         return False
-    scheme, _, param = header.partition(" ")
-    scheme = scheme.lower()
-    if not param or param != param.strip() or " " in param:
-        return False
-    # werkzeug hands headers over as latin-1 text; this restores the raw bytes.
-    raw = param.encode("latin-1", errors="replace")
+    scheme, raw = parts
     if scheme == "bearer" and bearer is not None:
         return _same(raw, bearer)
     if scheme == "basic" and basic is not None:
@@ -40,3 +47,12 @@ def is_authorized(header: str | None, basic: tuple[str, str] | None, bearer: str
         password_ok = _same(password, basic[1])
         return user_ok and password_ok
     return False
+
+
+def is_bearer(header: str | None, token: str | None) -> bool:
+    """True if the header is exactly ``Bearer <token>`` (scheme case-insensitive)."""
+    parts = _split(header)
+    if parts is None or token is None:
+        return False
+    scheme, raw = parts
+    return scheme == "bearer" and _same(raw, token)

@@ -4,7 +4,9 @@
 in a new object to change them. :class:`FaultInjector` draws one
 :class:`FaultPlan` per request from a ``random.Random(seed)`` under a lock,
 so a sequence of requests sees a reproducible sequence of faults. Setting
-new faults restarts that sequence from the seed.
+new faults restarts that sequence from the seed. The trickle decision comes
+from a second stream seeded from the same seed, so switching trickling on
+does not move the other faults to different requests.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ ERROR_BODIES = frozenset({"json", "html", "text", "empty"})
 DELETE_BODIES = frozenset({"empty", "object", "record"})
 EMPTY_LISTS = frozenset({"204", "array"})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+DELETED_STATUSES = frozenset({404, 410})
 
 
 def _check_rate(name: str, value: float) -> None:
@@ -34,37 +37,55 @@ class Faults:
     Order of effects: a ``reset_rate`` hit closes the connection with RST
     before handling; otherwise ``latency_ms`` + U(0, ``jitter_ms``) is
     waited, then a ``status_rates`` hit answers that status instead of
-    handling the request (429/503 carry ``Retry-After``). Rates in
+    handling the request. An injected status that is in
+    ``retry_after_statuses`` (default 429 and 503; an empty set gives e.g. a
+    bare 503) carries ``Retry-After: <retry_after>``. Rates in
     ``status_rates`` stack in the order given. A ``timeout_rate`` hit
     handles the request (a write is applied) and holds the response back
     for ``timeout_delay_s``; a ``malformed_rate`` hit corrupts a 2xx answer
-    in the way named by ``malformed_kind``. Only requests whose method is in
-    ``methods`` are affected (None = every method).
+    in the way named by ``malformed_kind``. A ``trickle_rate`` hit sends the
+    body of the request's answer (a success or an error, injected ones
+    included; a bodiless answer is unaffected) one byte at a time with
+    ``trickle_interval_s`` between bytes, chunked and without
+    ``Content-Length``. Trickling stops at once when the server stops,
+    leaving the chunked body unterminated, and within a byte or two when
+    the client has gone (the first write after it left may still succeed).
+    Only requests whose method is in ``methods`` are affected (None = every
+    method); faults are drawn only for authenticated requests, so 401 and
+    403 answers never carry them.
     """
 
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     status_rates: Mapping[int, float] = field(default_factory=dict)
     retry_after: int = 1
+    retry_after_statuses: frozenset[int] = RETRY_AFTER_STATUSES
     reset_rate: float = 0.0
     timeout_rate: float = 0.0
     timeout_delay_s: float = 5.0
     malformed_rate: float = 0.0
     malformed_kind: str = "truncated"
+    trickle_rate: float = 0.0
+    trickle_interval_s: float = 0.1
     methods: frozenset[str] | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.latency_ms < 0 or self.jitter_ms < 0 or self.timeout_delay_s < 0:
-            raise ValueError("latency, jitter and timeout delay must not be negative")
+        delays = (self.latency_ms, self.jitter_ms, self.timeout_delay_s, self.trickle_interval_s)
+        if min(delays) < 0:
+            raise ValueError("delays and intervals must not be negative")
         if self.retry_after < 0:
             raise ValueError("retry_after must not be negative")
         for status, rate in self.status_rates.items():
             if not 400 <= status <= 599:
                 raise ValueError(f"fault status {status} is not a 4xx/5xx status")
             _check_rate(f"rate of {status}", rate)
-        for name in ("reset_rate", "timeout_rate", "malformed_rate"):
+        for name in ("reset_rate", "timeout_rate", "malformed_rate", "trickle_rate"):
             _check_rate(name, getattr(self, name))
+        statuses = frozenset(self.retry_after_statuses)
+        if any(not 400 <= status <= 599 for status in statuses):
+            raise ValueError("retry_after_statuses must hold 4xx/5xx statuses only")
+        object.__setattr__(self, "retry_after_statuses", statuses)
         if self.malformed_kind not in MALFORMED_KINDS:
             raise ValueError(f"malformed_kind must be one of {sorted(MALFORMED_KINDS)}")
         # Copies, so a caller mutating its dict/set cannot change live settings.
@@ -77,7 +98,7 @@ class Faults:
         """True if any setting can change a response."""
         return bool(
             self.latency_ms or self.jitter_ms or any(self.status_rates.values())
-            or self.reset_rate or self.timeout_rate or self.malformed_rate
+            or self.reset_rate or self.timeout_rate or self.malformed_rate or self.trickle_rate
         )  # fmt: skip
 
 
@@ -91,6 +112,22 @@ class Quirks:
     errors look; ``post_status`` is 200 or 201; ``delete_status`` is 204,
     200 or 202, with ``delete_body`` ("empty", "object" = ``{}``, or
     "record") for the latter two; ``empty_list`` is "204" or "array".
+
+    Broken-server switches, for proving the client's defences:
+
+    * ``echo_request``: every error answer (4xx/5xx: injected faults, 401,
+      403 and routing errors included) ends its message with
+      ``" (request was: METHOD /path?raw-query; headers: Name: value, ...)"``
+      listing every request header verbatim, ``Authorization`` included;
+      in the JSON, html and text styles alike (an "empty" error has no
+      body to echo into).
+    * ``deleted_status``: what GET or DELETE of a deleted tag answers, 410
+      (default) or 404.
+    * ``ignore_offset``: list endpoints validate ``_offset`` but then serve
+      from row 0, so every page is the first page.
+    * ``duplicate_rows``: every non-empty list page gets a copy of its first
+      record appended, so one id appears twice in the page and the page
+      holds one row more than it would (up to ``_limit`` + 1).
     """
 
     ids_as_strings: bool = False
@@ -101,6 +138,10 @@ class Quirks:
     delete_status: int = 204
     delete_body: str = "record"
     empty_list: str = "204"
+    echo_request: bool = False
+    deleted_status: int = 410
+    ignore_offset: bool = False
+    duplicate_rows: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "omit_fields", frozenset(self.omit_fields))
@@ -114,6 +155,8 @@ class Quirks:
             raise ValueError(f"delete_body must be one of {sorted(DELETE_BODIES)}")
         if self.empty_list not in EMPTY_LISTS:
             raise ValueError('empty_list must be "204" or "array"')
+        if self.deleted_status not in DELETED_STATUSES:
+            raise ValueError("deleted_status must be 410 or 404")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +169,7 @@ class FaultPlan:
     retry_after: int | None = None
     timeout_s: float = 0.0
     malformed: str | None = None
+    trickle_s: float | None = None
 
 
 NO_FAULT = FaultPlan()
@@ -137,7 +181,7 @@ class FaultInjector:
     def __init__(self, faults: Faults | None = None) -> None:
         self._lock = threading.Lock()
         self._faults = faults or Faults()
-        self._rng = random.Random(self._faults.seed)
+        self._rng, self._trickle_rng = _streams(self._faults.seed)
 
     @property
     def faults(self) -> Faults:
@@ -147,22 +191,22 @@ class FaultInjector:
         """Replace the settings and restart the random sequence from their seed."""
         with self._lock:
             self._faults = faults
-            self._rng = random.Random(faults.seed)
+            self._rng, self._trickle_rng = _streams(faults.seed)
 
     def update(self, **changes: Any) -> Faults:
         """Replace some settings (validated as a whole); returns the new settings."""
         with self._lock:
             faults = replace(self._faults, **changes)
             self._faults = faults
-            self._rng = random.Random(faults.seed)
+            self._rng, self._trickle_rng = _streams(faults.seed)
         return faults
 
     def plan(self, method: str) -> FaultPlan:
         """Decide the faults of one request with ``method``.
 
-        Every eligible request consumes the same five draws whatever the
-        settings, so which request fails depends only on the seed and the
-        request's position in the sequence.
+        Every eligible request consumes the same five draws (and one from
+        the trickle stream) whatever the settings, so which request fails
+        depends only on the seed and the request's position in the sequence.
         """
         with self._lock:
             faults = self._faults
@@ -171,15 +215,24 @@ class FaultInjector:
             if faults.methods is not None and method.upper() not in faults.methods:
                 return NO_FAULT
             draws = [self._rng.random() for _ in range(5)]
+            trickle_draw = self._trickle_rng.random()
         status = _pick_status(faults.status_rates, draws[1])
+        trickle = trickle_draw < faults.trickle_rate
         return FaultPlan(
             reset=draws[0] < faults.reset_rate,
             delay_s=(faults.latency_ms + draws[4] * faults.jitter_ms) / 1000.0,
             status=status,
-            retry_after=faults.retry_after if status in RETRY_AFTER_STATUSES else None,
+            retry_after=faults.retry_after if status in faults.retry_after_statuses else None,
             timeout_s=faults.timeout_delay_s if draws[2] < faults.timeout_rate else 0.0,
             malformed=faults.malformed_kind if draws[3] < faults.malformed_rate else None,
+            trickle_s=faults.trickle_interval_s if trickle else None,
         )
+
+
+def _streams(seed: int) -> tuple[random.Random, random.Random]:
+    """The main fault stream and the separate trickle stream for ``seed``."""
+    # A str seed is hashed with SHA-512, so it is stable across runs and platforms.
+    return random.Random(seed), random.Random(f"trickle:{seed}")
 
 
 def _pick_status(rates: Mapping[int, float], draw: float) -> int | None:

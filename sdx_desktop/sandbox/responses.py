@@ -1,14 +1,17 @@
-"""Building HTTP responses: JSON bodies, errors, quirks and malformed bodies."""
+"""Building HTTP responses: JSON bodies, errors, quirks, malformed and trickled bodies."""
 
 from __future__ import annotations
 
 import html
 import json
+import threading
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
 from flask import Response
 
+from .config import RequestStats
 from .faults import Quirks
 
 JSON_TYPE = "application/json"
@@ -39,6 +42,11 @@ def reshapes_records(quirks: Quirks) -> bool:
     return bool(quirks.omit_fields or quirks.ids_as_strings or quirks.extra_fields)
 
 
+def renders_rows(quirks: Quirks) -> bool:
+    """True if a list must be built from rows here, not taken as SQLite's JSON text."""
+    return reshapes_records(quirks) or quirks.duplicate_rows
+
+
 def present_record(record: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
     """Apply the record-shaping quirks to one record (and its nested tags)."""
     if not reshapes_records(quirks):
@@ -62,14 +70,19 @@ def record_response(record: dict[str, Any], quirks: Quirks, status: int = 200) -
 
 
 def list_response(rows: list[dict[str, Any]], quirks: Quirks) -> Response:
-    """A bare JSON array; an empty list is ``204`` unless the quirk asks for ``[]``."""
+    """A bare JSON array; an empty list is ``204`` unless the quirk asks for ``[]``.
+
+    Under ``duplicate_rows`` a non-empty page gets its first record again at the end.
+    """
     if not rows and quirks.empty_list == "204":
         return empty_response(204)
+    if rows and quirks.duplicate_rows:
+        rows = [*rows, rows[0]]
     return json_response([present_record(row, quirks) for row in rows])
 
 
 def list_json_response(array: str, quirks: Quirks) -> Response:
-    """A list already rendered as a JSON array (by SQLite)."""
+    """A list already rendered as a JSON array (by SQLite); only when not :func:`renders_rows`."""
     if array == "[]" and quirks.empty_list == "204":
         return empty_response(204)
     return Response(array, status=200, mimetype=JSON_TYPE)
@@ -99,6 +112,54 @@ def error_response(status: int, message: str, quirks: Quirks) -> Response:
         f"<body><h1>{title}</h1><p>{html.escape(message)}</p></body></html>\n"
     )
     return Response(page, status=status, mimetype="text/html")
+
+
+def request_echo(method: str, path: str, query: str, headers: Iterable[tuple[str, str]]) -> str:
+    """The ``echo_request`` suffix of an error message: the request line and every header.
+
+    ``query`` is the raw (still percent-encoded) query string; header values
+    are verbatim, credentials included, so tests can prove a client scrubs them.
+    """
+    target = f"{path}?{query}" if query else path
+    listed = ", ".join(f"{name}: {value}" for name, value in headers)
+    return f" (request was: {method} {target}; headers: {listed})"
+
+
+class StreamCut(ConnectionAbortedError):
+    """Raised inside a trickled body so the server drops the connection mid-body.
+
+    A :class:`ConnectionError`, so werkzeug treats it as a dropped connection:
+    no traceback is logged and the chunked body is left unterminated, which
+    a client cannot mistake for a complete (shorter) answer.
+    """
+
+
+def trickled(
+    response: Response, interval_s: float, stopping: threading.Event, stats: RequestStats
+) -> Response:
+    """The same answer with its body sent one byte at a time, ``interval_s`` apart.
+
+    The body is streamed (chunked, no ``Content-Length``). Sending ends
+    early when ``stopping`` is set (:class:`StreamCut`) or when a write
+    fails because the client has gone (werkzeug then closes the iterator).
+    ``stats`` counts the trickles in progress. A bodiless answer is returned as is.
+    """
+    body = response.get_data()
+    if not body:
+        return response
+
+    def one_byte_at_a_time() -> Iterator[bytes]:
+        stats.trickle_started()
+        try:
+            for index in range(len(body)):
+                if stopping.is_set() or (index and stopping.wait(interval_s)):
+                    raise StreamCut("the sandbox is stopping")
+                yield body[index : index + 1]
+        finally:
+            stats.trickle_ended()
+
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    return Response(one_byte_at_a_time(), status=response.status_code, headers=headers)
 
 
 _MAINTENANCE_PAGE = (

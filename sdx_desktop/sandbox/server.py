@@ -77,12 +77,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_forbidden_bearer(token: str | None, bearer: str | None) -> None:
+    if token is None:
+        return
+    if not token or token != token.strip() or " " in token:
+        raise ValueError("forbidden_bearer must be a non-empty token without spaces")
+    if token == bearer:
+        raise ValueError("forbidden_bearer must differ from the accepted Bearer token")
+
+
 class SandboxServer:
     """A running sandbox; create with :meth:`start`, end with :meth:`stop`.
 
     Attributes: ``base_url`` (``http://127.0.0.1:PORT/api``), ``host``,
     ``port``, ``basic`` (``(customer_uuid, auth_token)`` or None),
-    ``bearer`` (token or None), ``store`` (:class:`~.store.Store`).
+    ``bearer`` (token or None), ``store`` (:class:`~.store.Store`), and
+    ``forbidden_bearer`` (settable while running: a token that is accepted
+    but has no rights, so every ``/api`` request with it is answered 403).
     """
 
     def __init__(self, store: Store, config: SandboxConfig, httpd: BaseWSGIServer) -> None:
@@ -110,6 +121,7 @@ class SandboxServer:
         seed: int = 2026,
         basic: tuple[str, str] | None = (DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN),
         bearer: str | None = DEMO_ACCESS_TOKEN,
+        forbidden_bearer: str | None = None,
         faults: Faults | None = None,
         quirks: Quirks | None = None,
         verbose: bool = False,
@@ -119,17 +131,20 @@ class SandboxServer:
         Only loopback hosts are accepted. A database at ``db_path`` that
         already holds data is reused as is; ``db_path=None`` uses a temporary
         file removed by :meth:`stop`. ``basic``/``bearer`` set the accepted
-        credentials (None turns a scheme off); ``verbose`` logs request lines.
+        credentials (None turns a scheme off); ``forbidden_bearer`` is a
+        token answered 403 everywhere; ``verbose`` logs request lines.
         Returns once the socket listens.
         """
         if not _is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback addresses, not {host!r}")
+        _check_forbidden_bearer(forbidden_bearer, bearer)
         store = Store(db_path)
         try:
             if not store.has_data():
                 populate(store, sample, seed)
             config = SandboxConfig(
-                basic=basic, bearer=bearer, faults=FaultInjector(faults),
+                basic=basic, bearer=bearer, forbidden_bearer=forbidden_bearer,
+                faults=FaultInjector(faults),
                 quirks=quirks or Quirks(),
             )  # fmt: skip
             app = _ResetMiddleware(create_app(store, config).wsgi_app)
@@ -155,6 +170,15 @@ class SandboxServer:
     @property
     def bearer(self) -> str | None:
         return self._config.bearer
+
+    @property
+    def forbidden_bearer(self) -> str | None:
+        return self._config.forbidden_bearer
+
+    @forbidden_bearer.setter
+    def forbidden_bearer(self, token: str | None) -> None:
+        _check_forbidden_bearer(token, self._config.bearer)
+        self._config.forbidden_bearer = token
 
     @property
     def faults(self) -> Faults:
@@ -200,6 +224,11 @@ class SandboxServer:
     def request_log(self) -> list[tuple[str, str, str]]:
         """Recent ``(method, path, query string)`` of ``/api`` requests (bounded)."""
         return self._config.stats.log
+
+    @property
+    def trickling(self) -> int:
+        """Number of trickled answers still being sent (see ``Faults.trickle_rate``)."""
+        return self._config.stats.trickling
 
     def reset_request_count(self) -> None:
         """Zero :attr:`request_count` and clear :attr:`request_log`."""

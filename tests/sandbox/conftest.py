@@ -57,6 +57,13 @@ class Api:
         return response.json()
 
 
+def seed_tags(server: SandboxServer, tags: int = 30) -> tuple[int, int]:
+    """A survey with ``tags`` tags on interactions of 10; returns (survey, first interaction)."""
+    survey_id = server.store.create_survey("Faulty")
+    server.store.bulk_create_tags(survey_id, tags, per_interaction=10)
+    return survey_id, server.store.interaction_ids(survey_id)[0]
+
+
 def error_of(response: requests.Response) -> dict[str, Any]:
     """The JSON error body, checked for shape and agreement with the status line."""
     body = response.json()

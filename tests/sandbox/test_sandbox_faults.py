@@ -12,14 +12,7 @@ import requests
 from sdx_desktop.sandbox import Faults, Quirks, SandboxServer
 
 from .conftest import Api, error_of
-
-
-def _seed(server: SandboxServer, tags: int = 30) -> tuple[int, int]:
-    """A survey with ``tags`` tags on interactions of 10; returns (survey, first interaction)."""
-    survey_id = server.store.create_survey("Faulty")
-    server.store.bulk_create_tags(survey_id, tags, per_interaction=10)
-    return survey_id, server.store.interaction_ids(survey_id)[0]
-
+from .conftest import seed_tags as _seed
 
 # -- faults -------------------------------------------------------------------------
 

@@ -20,9 +20,11 @@ from sdx_desktop.sandbox import (
     DEMO_ACCESS_TOKEN,
     DEMO_AUTH_TOKEN,
     DEMO_CUSTOMER_UUID,
+    Faults,
+    Quirks,
     SandboxServer,
 )
-from sdx_desktop.sandbox.__main__ import main
+from sdx_desktop.sandbox.__main__ import build_parser, faults_from_args, main, quirks_from_args
 from sdx_desktop.sandbox.rules import is_valid_key
 from sdx_desktop.sandbox.sample import BENCHMARK_SURVEY_NAME, populate
 from sdx_desktop.sandbox.store import Store
@@ -168,11 +170,39 @@ def test_error_bodies_never_contain_credentials(server: SandboxServer, api: Api)
 
 
 def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--fail-503", "2"], ["--basic", "no-colon"], ["--sample", "huge"]):
+    for argv in (
+        ["--fail-503", "2"], ["--basic", "no-colon"], ["--sample", "huge"],
+        ["--deleted-status", "409"], ["--retry-after-statuses", "soon"],
+        ["--retry-after-statuses", "200"], ["--trickle-rate", "1.5"],
+        ["--trickle-interval", "-1"],
+    ):  # fmt: skip
         with pytest.raises(SystemExit) as info:
             main(argv)
-        assert info.value.code == 2
+        assert info.value.code == 2, argv
     capsys.readouterr()
+    assert main(["--sample", "none", "--forbidden-bearer", DEMO_ACCESS_TOKEN]) == 1
+    assert "forbidden_bearer must differ" in capsys.readouterr().err
+
+
+def test_cli_maps_every_switch_onto_the_settings() -> None:
+    args = build_parser().parse_args(
+        ["--retry-after-statuses", "", "--trickle-rate", "0.25", "--trickle-interval", "0.5",
+         "--echo-request", "--deleted-status", "404", "--ignore-offset", "--duplicate-rows",
+         "--empty-list", "array", "--forbidden-bearer", "no-rights"]
+    )  # fmt: skip
+    faults = faults_from_args(args)
+    assert faults.retry_after_statuses == frozenset()
+    assert (faults.trickle_rate, faults.trickle_interval_s) == (0.25, 0.5)
+    assert quirks_from_args(args) == Quirks(
+        empty_list="array", echo_request=True, deleted_status=404, ignore_offset=True,
+        duplicate_rows=True,
+    )  # fmt: skip
+    assert args.forbidden_bearer == "no-rights"
+    defaults = build_parser().parse_args([])
+    assert faults_from_args(defaults) == Faults() and quirks_from_args(defaults) == Quirks()
+    assert defaults.forbidden_bearer is None
+    some = build_parser().parse_args(["--retry-after-statuses", "503, 429,"])
+    assert faults_from_args(some).retry_after_statuses == frozenset({429, 503})
 
 
 def test_cli_reports_a_file_that_is_not_a_database(
@@ -236,3 +266,28 @@ def test_cli_prints_how_to_connect_and_stops_on_signals(
     assert "Sandbox stopped." in out
     assert "GET /api/surveys" in err  # --verbose logs request lines
     assert "Traceback" not in err
+
+
+def test_cli_broken_server_switches_work_over_http() -> None:
+    process, url, lines = _run_cli(
+        "--sample", "none", "--forbidden-bearer", "no-rights", "--echo-request",
+        "--fail-503", "1", "--retry-after-statuses", "",
+    )  # fmt: skip
+    try:
+        assert "Bearer without rights (403): no-rights" in "\n".join(lines)
+        headers = {"Authorization": "Bearer no-rights"}
+        refused = requests.get(url + "/surveys", headers=headers, timeout=10)
+        assert refused.status_code == 403
+        assert "Authorization: Bearer no-rights" in refused.json()["error"]["message"]
+        down = requests.get(
+            url + "/surveys", auth=(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN), timeout=10
+        )
+        assert down.status_code == 503 and "Retry-After" not in down.headers
+        assert "request was: GET /api/surveys;" in down.json()["error"]["message"]
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
