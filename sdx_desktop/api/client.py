@@ -238,6 +238,20 @@ class SdxClient:
             walk=walk,
         )
 
+    def iter_interaction_pages(
+        self,
+        survey_id: int,
+        *,
+        page_size: int = MAX_PAGE,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[Interaction]]:
+        """Every interaction of a survey, oldest first, exact like :meth:`iter_tag_pages`."""
+
+        def fetch(offset: int, limit: int) -> Sequence[Interaction]:
+            return self.list_interactions(survey_id, limit=limit, offset=offset, order="ASC")
+
+        return walk_pages(fetch, page_size=page_size, concurrency=self.concurrency, cancel=cancel)
+
     def iter_all_tags(self, **kwargs: Any) -> Iterator[Tag]:
         for page in self.iter_tag_pages(**kwargs):
             yield from page
