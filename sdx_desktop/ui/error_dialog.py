@@ -36,8 +36,9 @@ def show_error(
     box.setObjectName("errorDialog")
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(f"{APP_NAME} — something went wrong")
+    secrets = tuple(secrets)
     if isinstance(error, SdxError):
-        box.setText(str(error))
+        box.setText(scrub(str(error), secrets))
     else:
         box.setText(
             "Something unexpected went wrong. Your saved tags are safe on Survey Dynamix; "
@@ -64,9 +65,11 @@ def install_excepthook(secrets: Callable[[], Iterable[str]]) -> ExceptHook:
         if issubclass(kind, KeyboardInterrupt):
             previous(kind, error, tb)
             return
-        log.error("Unexpected error", exc_info=(kind, error, tb))
+        known = tuple(secrets())
+        # Not exc_info: the log file gets the same scrubbed text as "Copy details".
+        log.error("Unexpected error\n%s", error_details(error, known))
         if QApplication.instance() is not None:
-            show_error(QApplication.activeWindow(), error, secrets())
+            show_error(QApplication.activeWindow(), error, known)
 
     sys.excepthook = hook
     return previous
