@@ -13,8 +13,11 @@ from sdx_desktop.api.http import RetryPolicy, Timeouts
 from sdx_desktop.api.urls import REGIONS
 from sdx_desktop.sandbox import SandboxServer
 
+from ..faults._leaks import LeakSearch
+
 UUID = "0b7e4b2c-5d1f-4c55-a9f3-1e2d3c4b5a69"
-TOKEN = "s3cr3t-token-that-must-not-leak"
+#: "/", "+", '"', "&", "%", "<" change under URL-encoding and JSON/HTML escaping.
+TOKEN = 's3cr3t/token+that"must&not%leak<x>'
 
 
 @pytest.mark.parametrize(
@@ -56,36 +59,55 @@ def test_tls_verification_is_on(sandbox: SandboxServer) -> None:
     assert client._session.verify is True
 
 
-def test_credentials_never_in_errors_reprs_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("style", ["json", "html", "text"])
+def test_credentials_never_in_errors_reprs_or_logs(
+    style: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sandbox echoes every request (``Authorization`` included) into its errors, so
+    the credentials really reach the client's error path; no piece of any form of them
+    (raw, the Basic header's base64, URL-, JSON- or HTML-escaped) may come out."""
     caplog.set_level(logging.DEBUG)
-    texts: list[str] = []
+    texts: dict[str, str] = {}
+    bodies: list[str] = []
     fast = RetryPolicy(attempts=1, backoff=0.0)
     faults: list[dict[str, object]] = [
         {},
         {"status_rates": {500: 1.0}},
         {"status_rates": {400: 1.0}},
+        {"status_rates": {409: 1.0}},
         {"reset_rate": 1.0},
         {"timeout_rate": 1.0, "timeout_delay_s": 1.0},
         {"malformed_rate": 1.0, "malformed_kind": "html"},
     ]
+    good = [BasicCredentials(UUID, TOKEN), TokenCredentials(TOKEN)]
+    wrong = [BasicCredentials(UUID, TOKEN + "x"), TokenCredentials(TOKEN[:-1])]
+    search = LeakSearch(secret for creds in good + wrong for secret in creds.secrets)
     with SandboxServer.start(sample="none", basic=(UUID, TOKEN), bearer=TOKEN) as server:
-        good = [BasicCredentials(UUID, TOKEN), TokenCredentials(TOKEN)]
-        wrong = [BasicCredentials(UUID, TOKEN + "x"), TokenCredentials(TOKEN[:-1])]
-        for creds in good + wrong:
+        server.set_quirks(echo_request=True, error_body=style)
+        for n, creds in enumerate(good + wrong):
             client = SdxClient(
                 creds, base_url=server.base_url, retry=fast, timeouts=Timeouts(read=0.5)
             )
-            texts += [repr(client), repr(creds), str(creds)]
+            # Tests only: what the server really answered, before any scrubbing.
+            client._session.hooks["response"].append(
+                lambda response, *args, **kwargs: bodies.append(response.text)
+            )
+            texts[f"{n}: reprs"] = f"{client!r} {client} {creds!r} {creds}"
             for fault in faults if creds in good else [{}]:
                 server.clear_faults()
                 server.set_faults(**fault)
                 try:
-                    client.list_surveys()
+                    client.get_survey(987654) if not fault else client.list_surveys()
                 except errors.SdxError as exc:
-                    texts += [str(exc), exc.detail, repr(exc)]
+                    texts[f"{n}: {fault}"] = f"{exc} | {exc.detail} | {exc!r} | {exc.args!r}"
             client.close()
-    texts += [r.getMessage() for r in caplog.records]
-    blob = "\n".join(texts)
-    assert "HTTP 500" in blob and "HTTP 401" in blob  # the failures did happen
-    assert TOKEN not in blob
-    assert UUID not in blob
+    texts["log records"] = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
+    )
+    blob = "\n".join(texts.values())
+    assert "HTTP 500" in blob and "HTTP 401" in blob and "HTTP 404" in blob  # they happened
+    # Not vacuous: the answers carried the credentials they were sent with, and the
+    # echo reached the client's messages (scrubbed).
+    assert sum(1 for body in bodies if search.pieces(body)) >= 4 * len(good) + len(wrong)
+    assert "request was:" in blob and "Authorization: Basic ***" in blob
+    assert search.found(texts) == {}

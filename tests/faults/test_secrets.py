@@ -2,21 +2,24 @@
 
 The session test drives the real start-up path (``sdx_desktop.app.main``) with a wrong
 and then a right sign-in, "remember", an added tag, a failed save and a failed load,
-and then searches everything the app wrote (settings, logs, caches under
-``SDX_DESKTOP_HOME``) and printed (stdout, stderr, every log record at DEBUG, Qt's
-messages) for the token and the customer UUID.
+against a server that echoes each request, ``Authorization`` header included, into its
+error answers (so the secrets really reach the app's error path), and then searches
+everything the app wrote (settings, logs, caches under ``SDX_DESKTOP_HOME``) and printed
+(stdout, stderr, every log record at DEBUG, Qt's messages) for any piece of any form of
+the token, the mistyped token, the customer UUID and the Basic header.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import truststore
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QWidget
 
@@ -32,19 +35,16 @@ from sdx_desktop.ui.tag_dialog import TagDialog
 from ..helpers import MemoryKeyring
 from ..ui.conftest import find_visible
 from ..ui.test_app import drive
+from ._leaks import LeakSearch
 from ._support import CannedHandler, assert_plain, canned, rich_to_plain
 from .conftest import Serve
 
 UUID = "5f0c2e9a-7b1d-4e8f-9a6c-3d2b1e0f4a57"
-TOKEN = "tok-7Qz9-fault-suite-secret-0042"
-WRONG_TOKEN = "tok-wrong-fault-suite-secret-9913"
-SECRETS = {
-    "token": TOKEN,
-    "customer UUID": UUID,
-    "mistyped token": WRONG_TOKEN,
-    "Basic header": base64.b64encode(f"{UUID}:{TOKEN}".encode()).decode(),
-    "Basic header (mistyped)": base64.b64encode(f"{UUID}:{WRONG_TOKEN}".encode()).decode(),
-}
+#: "/", "+", "&", "%" change under URL-encoding and HTML escaping.
+TOKEN = "tok-7Qz9/fault+suite&secret%0042"
+WRONG_TOKEN = "tok-wrong/fault+suite&secret%9913"
+#: Every form of these (the Basic header is the base64 of ``uuid:token``), in pieces.
+SEARCH = LeakSearch([UUID, TOKEN, WRONG_TOKEN, f"{UUID}:{TOKEN}", f"{UUID}:{WRONG_TOKEN}"])
 
 
 @pytest.fixture
@@ -82,9 +82,23 @@ def test_a_scripted_session_leaves_no_secret_outside_the_keyring(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     qtlog: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server = account_server
+    server.set_quirks(echo_request=True)
+    error_bodies: list[str] = []
+    send = requests.Session.send
+
+    def recording_send(
+        session: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        response = send(session, request, **kwargs)
+        if response.status_code >= 400:
+            error_bodies.append(response.text)  # what came back, before any scrubbing
+        return response
+
+    monkeypatch.setattr(requests.Session, "send", recording_send)
     survey_id = server.store.create_survey("Secrets session")
     server.store.bulk_create_tags(survey_id, 6, per_interaction=6)
     interaction_id = server.store.interaction_ids(survey_id)[0]
@@ -182,7 +196,9 @@ def test_a_scripted_session_leaves_no_secret_outside_the_keyring(
     # The session did what it says: signed in (remembered), failed twice, recovered.
     assert TOKEN in "".join(memory_keyring.passwords.values())
     for text in shown.values():
-        assert_plain(text)
+        # A 400's JSON reason is shown to staff, and with the echo it carries the request
+        # (plainness of that part: see test_secret_echo's xfail; its secrets: below).
+        assert_plain(text.split(" (request was:")[0])
     assert "try again" in shown["save"].lower() and "try again" in shown["load"].lower()
 
     written = [p for p in app_home.rglob("*") if p.is_file()]
@@ -198,13 +214,13 @@ def test_a_scripted_session_leaves_no_secret_outside_the_keyring(
     )
     places["Qt messages"] = "\n".join(str(r.message) for r in qtlog.records)  # type: ignore[attr-defined]
     assert "GET /api/interaction_data" in places["log records"]  # DEBUG really was on
-    found = [
-        f"{what} in {where}"
-        for where, text in places.items()
-        for what, secret in SECRETS.items()
-        if secret in text
-    ]
-    assert found == [], f"secrets outside the keyring: {found}"
+    # Not vacuous: the refused sign-in, save and load echoed the Basic header back, and
+    # the echo reached the app's own messages, where the credential was taken out.
+    assert len([body for body in error_bodies if SEARCH.pieces(body)]) >= 3
+    assert "request was:" in places["log records"]
+    assert "Authorization: Basic ***" in places["log records"]
+    found = SEARCH.found(places)
+    assert found == {}, f"secrets outside the keyring: {found}"
 
 
 # --- plain HTTP only to this computer -----------------------------------------------------
