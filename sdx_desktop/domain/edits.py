@@ -1,31 +1,20 @@
-"""What a save or a delete must check first, and how it is carried out.
+"""The edit dialog's request and what a save ended as.
 
-The API silently overwrites on POST (upsert by key) and has no rename, so the app
-checks before it writes: adding a key that already exists asks first, editing a tag
-someone else changed meanwhile asks first, and a key change is "create the new key,
-then delete the old" so that a failure half-way loses nothing.
-
-These functions block on the client; the UI calls them from a worker thread.
+The checks a save needs (does the key exist already? did someone else change the tag
+since it was opened?) and the rename rule (new key first, then the old one deleted, so
+a failure half-way loses nothing) are the operations engine's: see
+:mod:`sdx_desktop.domain.operations` and :func:`sdx_desktop.domain.plans.plan_save`.
+This module turns the engine's report back into what the dialog tells the user.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
-from sdx_desktop.api.errors import GoneError, NotFoundError, SdxError
-from sdx_desktop.api.models import DeleteResult, Tag
+from sdx_desktop.api.errors import SdxError
+from sdx_desktop.api.models import Tag
 
-from .keys import check_key
-
-
-class TagApi(Protocol):
-    """The part of ``SdxClient`` the edit rules use."""
-
-    def find_tag(self, interaction_id: int, custom_key: str) -> Tag | None: ...
-    def get_tag(self, tag_id: int) -> Tag: ...
-    def set_tag(self, interaction_id: int, key: str, value: str) -> Tag: ...
-    def delete_tag(self, tag_id: int) -> DeleteResult: ...
+from .operations import Change, DeleteTag, JobReport, Result, SetTag
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,76 +35,6 @@ class SaveRequest:
     def is_noop(self) -> bool:
         o = self.original
         return o is not None and (o.custom_key, o.custom_value) == (self.key, self.value)
-
-
-# --- what the pre-save look-up found -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ClearToSave:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class WouldOverwrite:
-    """The key already exists on that interaction: the API would silently replace it."""
-
-    existing: Tag
-
-
-@dataclass(frozen=True, slots=True)
-class ChangedMeanwhile:
-    """Someone else changed the tag after the user loaded it."""
-
-    loaded: Tag
-    current: Tag
-
-
-@dataclass(frozen=True, slots=True)
-class DeletedMeanwhile:
-    """Someone else deleted the tag after the user loaded it."""
-
-    loaded: Tag
-
-
-SaveCheck = ClearToSave | WouldOverwrite | ChangedMeanwhile | DeletedMeanwhile
-
-
-def has_changed(loaded: Tag, current: Tag) -> bool:
-    """Whether the server copy differs from what the user loaded."""
-    return (current.custom_key, current.custom_value, current.updated_at) != (
-        loaded.custom_key,
-        loaded.custom_value,
-        loaded.updated_at,
-    )
-
-
-def check_save(api: TagApi, request: SaveRequest) -> SaveCheck:
-    """Look before writing. Raises ``KeyRuleError`` for a bad key (no request is made)."""
-    check_key(request.key)
-    original = request.original
-    if original is not None:
-        try:
-            current = api.get_tag(original.id)
-        except (GoneError, NotFoundError):
-            return DeletedMeanwhile(original)
-        if has_changed(original, current) and not _already_as_wanted(current, request):
-            return ChangedMeanwhile(original, current)
-        if not request.is_rename:
-            return ClearToSave()
-    existing = api.find_tag(request.interaction_id, request.key)
-    if existing is not None and not _already_as_wanted(existing, request):
-        return WouldOverwrite(existing)
-    return ClearToSave()
-
-
-def _already_as_wanted(current: Tag, request: SaveRequest) -> bool:
-    """The server already holds exactly what the user is saving (often their own earlier
-    save whose answer was lost): saving again changes nothing, so there is nothing to ask."""
-    return (current.custom_key, current.custom_value) == (request.key, request.value)
-
-
-# --- carrying out a save -------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,35 +65,21 @@ class RenameHalfDone:
 SaveOutcome = Saved | RenameHalfDone
 
 
-def apply_save(api: TagApi, request: SaveRequest) -> SaveOutcome:
-    """Write the tag. A rename creates the new key first, then deletes the old one."""
-    check_key(request.key)
-    tag = api.set_tag(request.interaction_id, request.key, request.value)
-    original = request.original
-    if original is None or not request.is_rename:
+def save_outcome(report: JobReport) -> SaveOutcome | None:
+    """What a save job (from ``plan_save``) ended as; None when the new value was not
+    saved (the first row's result says why)."""
+    first = report.results[0]
+    if first.result not in (Result.DONE, Result.UNCHANGED) or not isinstance(first.row.op, SetTag):
+        return None
+    tag = first.tag or first.row.current
+    assert tag is not None
+    if len(report.results) == 1:
         return Saved(tag)
-    try:
-        api.delete_tag(original.id)  # "already gone" is fine: the end state is the same
-    except SdxError as error:
-        return RenameHalfDone(new=tag, old=original, error=error)
-    return Saved(tag, replaced_id=original.id)
-
-
-# --- deletes -------------------------------------------------------------------------
-
-DeleteCheck = ClearToSave | ChangedMeanwhile | DeletedMeanwhile
-
-
-def check_delete(api: TagApi, loaded: Tag) -> DeleteCheck:
-    """Fetch the tag again before deleting it: gone already, or changed since loaded?"""
-    try:
-        current = api.get_tag(loaded.id)
-    except (GoneError, NotFoundError):
-        return DeletedMeanwhile(loaded)
-    if has_changed(loaded, current):
-        return ChangedMeanwhile(loaded, current)
-    return ClearToSave()
-
-
-def apply_delete(api: TagApi, tag: Tag) -> DeleteResult:
-    return api.delete_tag(tag.id)
+    second = report.results[1]
+    assert isinstance(second.row.op, DeleteTag)
+    old = second.row.op.tag
+    if second.result is Result.FAILED and second.error is not None:
+        return RenameHalfDone(new=tag, old=old, error=second.error)
+    if second.result is Result.DONE or second.row.change is Change.MISSING:
+        return Saved(tag, replaced_id=old.id)
+    return Saved(tag)  # the old key was kept (not sent)

@@ -78,7 +78,9 @@ def check_unconfirmed(api: WriteApi, entries: Sequence[Entry]) -> list[Checked]:
             try:
                 tags = [
                     t
-                    for page in api.iter_tag_pages(interaction_id=entry.interaction_id)
+                    for page in api.iter_tag_pages(
+                        interaction_id=entry.interaction_id, concurrency=1
+                    )
                     for t in page
                 ]
             except NotFoundError:

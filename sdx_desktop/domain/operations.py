@@ -52,6 +52,7 @@ class WriteApi(Protocol):
         survey_id: int | None = None,
         interaction_id: int | None = None,
         custom_key: str | None = None,
+        concurrency: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[list[Tag]]: ...
     def iter_interaction_pages(
@@ -247,7 +248,11 @@ def _read_interactions(
 
     def read(interaction_id: int) -> tuple[int, list[Tag] | None]:
         try:
-            tags = [t for page in api.iter_tag_pages(interaction_id=interaction_id) for t in page]
+            tags = [
+                t
+                for page in api.iter_tag_pages(interaction_id=interaction_id, concurrency=1)
+                for t in page
+            ]
         except NotFoundError:
             return interaction_id, None  # no such interaction
         return interaction_id, tags

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sdx_desktop import APP_NAME
 from sdx_desktop.api.models import Interaction, Survey, Tag
 from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome
+from sdx_desktop.domain.operations import JobJournal
 from sdx_desktop.settings import Settings
 
 from .delete_flow import delete_tags
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.survey: Survey | None = None
         self.interaction: Interaction | None = None
+        #: Where every write is journalled (set once signed in).
+        self.recorder: JobJournal | None = None
         self._restore_survey_id = settings.last_survey_id
         self._set_title(account_label)
         self.setWindowIcon(icon("sdx-desktop"))
@@ -303,6 +306,7 @@ class MainWindow(QMainWindow):
             self.api,
             interaction_id=self.interaction.id if self.interaction else None,
             interactions=self.interactions.loaded_interactions(),
+            recorder=self.recorder,
             parent=self,
         )
         self._open_tag_dialog(dialog)
@@ -316,6 +320,7 @@ class MainWindow(QMainWindow):
             self.api,
             tag=selected[0],
             interactions=self.interactions.loaded_interactions(),
+            recorder=self.recorder,
             parent=self,
         )
         self._open_tag_dialog(dialog)
@@ -364,7 +369,14 @@ class MainWindow(QMainWindow):
             self.runner.spawn(self._delete(selected))
 
     async def _delete(self, selected: list[Tag]) -> None:
-        report = await delete_tags(self, self.runner, self.api.as_client(), selected)
+        report = await delete_tags(
+            self,
+            self.runner,
+            self.api,
+            selected,
+            recorder=self.recorder,
+            survey_id=self.survey.id if self.survey else None,
+        )
         if report is None:
             return
         for tag_id in report.removed:

@@ -21,6 +21,7 @@ async def ask(
     default: int = 0,
     icon: QMessageBox.Icon = QMessageBox.Icon.Question,
     object_name: str = "",
+    detailed_text: str = "",
 ) -> str | None:
     """Show a window-modal question; returns the label of the choice, or None on Esc."""
     box = QMessageBox(parent)
@@ -30,6 +31,8 @@ async def ask(
     box.setText(text)
     if details:
         box.setInformativeText(details)
+    if detailed_text:
+        box.setDetailedText(detailed_text)  # behind "Show Details…"
     buttons = [box.addButton(label, role) for label, role in choices]
     box.setDefaultButton(buttons[default])
     box.open()

@@ -21,32 +21,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sdx_desktop.api.errors import SdxError
+from sdx_desktop.api.errors import BadRequestError, NotFoundError, SdxError
 from sdx_desktop.api.models import Interaction, Tag
 from sdx_desktop.domain.edits import (
-    ChangedMeanwhile,
-    ClearToSave,
-    DeletedMeanwhile,
     RenameHalfDone,
     Saved,
     SaveOutcome,
     SaveRequest,
-    WouldOverwrite,
-    apply_save,
-    check_save,
+    save_outcome,
 )
 from sdx_desktop.domain.keys import key_problem
+from sdx_desktop.domain.operations import (
+    ANYTHING,
+    Change,
+    JobJournal,
+    JobReport,
+    Plan,
+    Planned,
+    SetTag,
+    apply,
+    preview,
+)
+from sdx_desktop.domain.plans import plan_save
 
 from .questions import ask, quoted
 from .tasks import TaskRunner
 
 Role = QMessageBox.ButtonRole
+_KEEP_THEIRS = object()
+
+
+def _needs_asking(row: Planned) -> bool:
+    """Someone else's change, or replacing a key the user did not open (add, rename)."""
+    if row.change is Change.CONFLICT:
+        return True
+    return (
+        row.change is Change.OVERWRITE
+        and isinstance(row.op, SetTag)
+        and row.op.based_on is ANYTHING
+    )
 
 
 class TagDialog(QDialog):
     """Emits :attr:`saved` with the outcome; stays open with the input on any failure."""
 
     saved = Signal(object)  # SaveOutcome
+    #: The engine's report of the save (for undo and history).
+    applied = Signal(object)  # JobReport
     #: The tag the dialog was opened for no longer exists on the server.
     vanished = Signal(int)
 
@@ -58,14 +79,17 @@ class TagDialog(QDialog):
         tag: Tag | None = None,
         interaction_id: int | None = None,
         interactions: Sequence[Interaction] = (),
+        recorder: JobJournal | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("tagDialog")
         self._runner = runner
         self._api = api
+        self._recorder = recorder
         self.original = tag
         self.outcome: SaveOutcome | None = None
+        self.report: JobReport | None = None
         self._busy = False
         editing = tag is not None
         self.setWindowTitle("Edit tag" if editing else "Add tag")
@@ -198,33 +222,58 @@ class TagDialog(QDialog):
         if request.is_noop:
             self.reject()  # nothing changed, nothing to send
             return
-        # Look, ask, and look again with what the user chose, until nothing is left to ask
-        # (e.g. "overwrite theirs" on a rename still has to ask about the new key).
+        # Ask the engine what the save would do, ask the user about anything it would do
+        # silently, and look again with what they chose (e.g. "overwrite theirs" on a
+        # rename still has to ask about the new key).
+        plan = plan_save(request.interaction_id, request.key, request.value, request.original)
+        forced: set[int] = set()
         while True:
             self._set_busy("Checking the current tags…")
             try:
-                check = await self._runner.run(check_save, self._api, request)
+                seen = await self._runner.run(preview, self._api, plan)
             except SdxError as error:
                 self._failed(error)
                 return
-            if isinstance(check, ClearToSave):
+            # Someone else's change first, then replacing a key.
+            asks = [r for r in seen.rows if _needs_asking(r) and r.index not in forced]
+            asks.sort(key=lambda r: r.change is not Change.CONFLICT)
+            question = asks[0] if asks else None
+            if question is None:
                 break
-            confirmed = await self._confirm(check, request)
-            if confirmed is None:
+            answer = await self._confirm(question, request)
+            if answer is _KEEP_THEIRS:
+                return
+            if answer is None:
                 if self.result() != QDialog.DialogCode.Accepted:
                     self._set_idle()
                 return
-            request = confirmed
-            if isinstance(check, WouldOverwrite):
+            if isinstance(answer, Plan):  # saved as a new tag instead
+                plan, forced = answer, set()
+                request = SaveRequest(request.interaction_id, request.key, request.value)
+                continue
+            forced.add(question.index)
+            if question.change is Change.OVERWRITE:
                 break  # the user agreed to replace the existing key
+        if any(r.change is Change.INVALID or r.change is Change.MISSING for r in seen.rows[:1]):
+            self._failed(_not_saveable(seen.rows[0]))
+            return
         self._set_busy("Saving…")
         try:
-            outcome = await self._runner.run(apply_save, self._api, request)
+            report = await self._runner.run(
+                apply, self._api, seen, force=forced, journal=self._recorder
+            )
         except SdxError as error:
             self._failed(error)
             return
+        outcome = save_outcome(report)
+        if outcome is None:
+            first = report.results[0]
+            self._failed(first.error or _not_saveable(first.row))
+            return
         self._set_idle()
         self.outcome = outcome
+        self.report = report
+        self.applied.emit(report)
         if isinstance(outcome, RenameHalfDone):
             await ask(
                 self,
@@ -237,17 +286,18 @@ class TagDialog(QDialog):
         self.saved.emit(outcome)
         self.accept()
 
-    async def _confirm(self, check: object, request: SaveRequest) -> SaveRequest | None:
-        """Ask about anything the save would silently do; returns the request to send."""
-        key = html.escape(request.key)
-        if isinstance(check, WouldOverwrite):
-            existing = check.existing
+    async def _confirm(self, row: Planned, request: SaveRequest) -> object:
+        """Ask about one thing the save would do silently. Returns True to go ahead,
+        None to stop, _KEEP_THEIRS when the user kept the other version, or a new Plan."""
+        key = html.escape(row.key)
+        current = row.current
+        if row.change is Change.OVERWRITE and current is not None:
             answer = await ask(
                 self,
                 title="Replace existing tag?",
                 text=(
                     f"<b>{key}</b> already exists on this interaction with the value "
-                    f"<b>{html.escape(quoted(existing.custom_value))}</b>. Replace it?"
+                    f"<b>{html.escape(quoted(current.custom_value))}</b>. Replace it?"
                 ),
                 details=f"Your value: {html.escape(quoted(request.value))}",
                 choices=[("Replace", Role.AcceptRole), ("Cancel", Role.RejectRole)],
@@ -255,39 +305,11 @@ class TagDialog(QDialog):
                 icon=QMessageBox.Icon.Warning,
                 object_name="overwriteWarning",
             )
-            return request if answer == "Replace" else None
-        if isinstance(check, ChangedMeanwhile):
-            current = check.current
-            answer = await ask(
-                self,
-                title="Someone else changed this tag",
-                text=(
-                    "This tag was changed by someone else after you opened it."
-                    f"<br><br>Theirs: <b>{html.escape(current.custom_key)}</b> = "
-                    f"<b>{html.escape(quoted(current.custom_value))}</b>"
-                    f" <small>(updated {html.escape(current.updated_at)})</small>"
-                    f"<br>Yours: <b>{key}</b> = <b>{html.escape(quoted(request.value))}</b>"
-                ),
-                details="Which version should be kept?",
-                choices=[
-                    ("Overwrite with mine", Role.AcceptRole),
-                    ("Keep theirs", Role.DestructiveRole),
-                    ("Cancel", Role.RejectRole),
-                ],
-                default=2,
-                icon=QMessageBox.Icon.Warning,
-                object_name="conflictDialog",
-            )
-            if answer == "Keep theirs":
-                self.outcome = Saved(current)
-                self.saved.emit(self.outcome)
-                self.accept()
-                return None
-            if answer != "Overwrite with mine":
-                return None
-            # Theirs is now the version we knowingly replace.
-            return SaveRequest(request.interaction_id, request.key, request.value, current)
-        if isinstance(check, DeletedMeanwhile):
+            return True if answer == "Replace" else None
+        opened = self.original
+        if current is None or (
+            isinstance(row.op, SetTag) and opened is not None and current.id != opened.id
+        ):  # the tag the user opened was deleted meanwhile (and maybe added again)
             answer = await ask(
                 self,
                 title="Tag was deleted",
@@ -297,12 +319,39 @@ class TagDialog(QDialog):
                 icon=QMessageBox.Icon.Warning,
                 object_name="deletedMeanwhile",
             )
-            self.vanished.emit(check.loaded.id)
+            if opened is not None:
+                self.vanished.emit(opened.id)
             if answer != "Save as new tag":
                 return None
             self.original = None
-            return SaveRequest(request.interaction_id, request.key, request.value, None)
-        return request
+            return plan_save(request.interaction_id, request.key, request.value, None)
+        answer = await ask(
+            self,
+            title="Someone else changed this tag",
+            text=(
+                "This tag was changed by someone else after you opened it."
+                f"<br><br>Theirs: <b>{html.escape(current.custom_key)}</b> = "
+                f"<b>{html.escape(quoted(current.custom_value))}</b>"
+                f" <small>(updated {html.escape(current.updated_at)})</small>"
+                f"<br>Yours: <b>{html.escape(request.key)}</b> = "
+                f"<b>{html.escape(quoted(request.value))}</b>"
+            ),
+            details="Which version should be kept?",
+            choices=[
+                ("Overwrite with mine", Role.AcceptRole),
+                ("Keep theirs", Role.DestructiveRole),
+                ("Cancel", Role.RejectRole),
+            ],
+            default=2,
+            icon=QMessageBox.Icon.Warning,
+            object_name="conflictDialog",
+        )
+        if answer == "Keep theirs":
+            self.outcome = Saved(current)
+            self.saved.emit(self.outcome)
+            self.accept()
+            return _KEEP_THEIRS
+        return True if answer == "Overwrite with mine" else None
 
     # --- states --------------------------------------------------------------------
 
@@ -328,6 +377,14 @@ class TagDialog(QDialog):
         self.message.show()
         self.save_button.setText("Retry")
         self._validate()
+
+
+def _not_saveable(row: Planned) -> SdxError:
+    if row.change is Change.MISSING:
+        return NotFoundError(
+            f"Interaction {row.interaction_id} was not found on Survey Dynamix.",
+        )
+    return BadRequestError(f"This cannot be saved: {row.reason}.")
 
 
 def _describe_interaction(interaction_id: int, known: Sequence[Interaction]) -> str:

@@ -77,6 +77,7 @@ class FakeApi:
         survey_id: int | None = None,
         interaction_id: int | None = None,
         custom_key: str | None = None,
+        concurrency: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[list[Tag]]:
         with self._lock:

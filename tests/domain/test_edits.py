@@ -1,4 +1,5 @@
-"""Save and delete checks (domain/edits.py) against the real sandbox over HTTP."""
+"""The edit dialog's save and delete checks, as the operations engine makes them, against
+the real sandbox over HTTP."""
 
 from __future__ import annotations
 
@@ -10,21 +11,9 @@ from sdx_desktop.api.client import DeleteResult, SdxClient
 from sdx_desktop.api.errors import ServerError
 from sdx_desktop.api.http import RetryPolicy
 from sdx_desktop.api.models import Tag
-from sdx_desktop.domain.edits import (
-    ChangedMeanwhile,
-    ClearToSave,
-    DeletedMeanwhile,
-    RenameHalfDone,
-    Saved,
-    SaveRequest,
-    WouldOverwrite,
-    apply_delete,
-    apply_save,
-    check_delete,
-    check_save,
-    has_changed,
-)
-from sdx_desktop.domain.keys import KeyRuleError
+from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome, SaveRequest, save_outcome
+from sdx_desktop.domain.operations import Change, Planned, apply, has_changed, preview
+from sdx_desktop.domain.plans import plan_delete, plan_save
 from sdx_desktop.sandbox import SandboxServer
 
 from ..helpers import make_client
@@ -97,112 +86,136 @@ def test_has_changed_sees_value_and_timestamp() -> None:
     assert has_changed(loaded, later)
 
 
-# --- check_save ----------------------------------------------------------------------
+# --- what a save would do (the dialog's questions) -----------------------------------
 
 
-def test_check_save_new_key_is_clear(client: SdxClient, interaction_id: int) -> None:
+def _check(client: SdxClient, request: SaveRequest) -> list[Planned]:
+    plan = plan_save(request.interaction_id, request.key, request.value, request.original)
+    return list(preview(client, plan).rows)
+
+
+def _save(client: SdxClient, request: SaveRequest, force: tuple[int, ...] = ()) -> SaveOutcome:
+    plan = plan_save(request.interaction_id, request.key, request.value, request.original)
+    outcome = save_outcome(apply(client, preview(client, plan), force=force))
+    assert outcome is not None
+    return outcome
+
+
+def test_a_new_key_is_a_create(client: SdxClient, interaction_id: int) -> None:
     client.set_tag(interaction_id, "other", "x")
-    assert check_save(client, SaveRequest(interaction_id, "tier", "GOLD")) == ClearToSave()
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD"))
+    assert row.change is Change.CREATE
 
 
-def test_check_save_adding_an_existing_key_would_overwrite(
-    client: SdxClient, interaction_id: int
-) -> None:
+def test_adding_an_existing_key_would_overwrite(client: SdxClient, interaction_id: int) -> None:
     existing = client.set_tag(interaction_id, "tier", "SILVER")
-    check = check_save(client, SaveRequest(interaction_id, "tier", "GOLD"))
-    assert isinstance(check, WouldOverwrite)
-    assert check.existing.id == existing.id
-    assert check.existing.custom_value == "SILVER"
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD"))
+    assert row.change is Change.OVERWRITE
+    assert row.current is not None and row.current.id == existing.id
+    assert row.old_value == "SILVER"
 
 
-def test_check_save_key_of_other_case_does_not_overwrite(
+def test_a_key_of_other_case_does_not_overwrite_but_is_warned_about(
     client: SdxClient, interaction_id: int
 ) -> None:
     client.set_tag(interaction_id, "Tier", "SILVER")
-    assert check_save(client, SaveRequest(interaction_id, "tier", "GOLD")) == ClearToSave()
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD"))
+    assert row.change is Change.CREATE
+    assert row.case_twin == "Tier"
 
 
-def test_check_save_same_key_on_another_interaction_does_not_overwrite(
+def test_the_same_key_on_another_interaction_does_not_overwrite(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     survey_id = sandbox.store.create_survey("Edits, other interaction")
     other = sandbox.store.create_interaction(survey_id)
     client.set_tag(other, "tier", "SILVER")
-    assert check_save(client, SaveRequest(interaction_id, "tier", "GOLD")) == ClearToSave()
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD"))
+    assert row.change is Change.CREATE
 
 
-def test_check_save_edit_of_unchanged_tag_is_clear(client: SdxClient, interaction_id: int) -> None:
+def test_an_edit_of_an_unchanged_tag_overwrites_without_a_conflict(
+    client: SdxClient, interaction_id: int
+) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    request = SaveRequest(interaction_id, "tier", "GOLD", loaded)
-    assert check_save(client, request) == ClearToSave()
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
+    assert row.change is Change.OVERWRITE
 
 
-def test_check_save_edit_after_someone_changed_it(
+def test_an_edit_after_someone_changed_it_is_a_conflict(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     sandbox.store.set_tag_value_directly(loaded.id, "BRONZE")
-    check = check_save(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
-    assert isinstance(check, ChangedMeanwhile)
-    assert check.loaded == loaded
-    assert check.current.id == loaded.id
-    assert check.current.custom_value == "BRONZE"
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
+    assert row.change is Change.CONFLICT
+    assert row.current is not None
+    assert (row.current.id, row.current.custom_value) == (loaded.id, "BRONZE")
 
 
-def test_check_save_edit_after_someone_deleted_it(client: SdxClient, interaction_id: int) -> None:
+def test_an_edit_after_someone_saved_the_same_value_is_not_a_conflict(
+    client: SdxClient, sandbox: SandboxServer, interaction_id: int
+) -> None:
+    # Often the user's own earlier save whose answer was lost.
+    loaded = client.set_tag(interaction_id, "tier", "SILVER")
+    sandbox.store.set_tag_value_directly(loaded.id, "GOLD")
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
+    assert row.change is Change.UNCHANGED
+
+
+def test_an_edit_after_someone_deleted_it_is_a_conflict_with_no_current(
+    client: SdxClient, interaction_id: int
+) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     assert client.delete_tag(loaded.id) is DeleteResult.DELETED
-    check = check_save(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
-    assert check == DeletedMeanwhile(loaded)
+    (row,) = _check(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
+    assert row.change is Change.CONFLICT and row.current is None
 
 
-def test_check_save_rename_to_an_existing_key_would_overwrite(
+def test_a_rename_to_an_existing_key_would_overwrite(
     client: SdxClient, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     taken = client.set_tag(interaction_id, "level", "3")
-    check = check_save(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
-    assert isinstance(check, WouldOverwrite)
-    assert check.existing.id == taken.id
-    assert check.existing.custom_value == "3"
+    new, old = _check(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
+    assert new.change is Change.OVERWRITE and new.current is not None
+    assert (new.current.id, new.old_value) == (taken.id, "3")
+    assert old.change is Change.DELETE
 
 
-def test_check_save_rename_to_a_free_key_is_clear(client: SdxClient, interaction_id: int) -> None:
+def test_a_rename_to_a_free_key_is_create_then_delete(
+    client: SdxClient, interaction_id: int
+) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    request = SaveRequest(interaction_id, "level", "SILVER", loaded)
-    assert check_save(client, request) == ClearToSave()
+    rows = _check(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
+    assert [r.change for r in rows] == [Change.CREATE, Change.DELETE]
 
 
 @pytest.mark.parametrize(
     ("key", "reason_part"),
-    [("1abc", "start with a letter"), ("", "empty"), ("my key", "spaces")],
+    [("1abc", "start with a letter"), ("", "empty"), ("my key", "not")],
 )
-def test_check_save_bad_key_raises_without_a_request(
+def test_a_bad_key_is_invalid_and_nothing_is_written(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int, key: str, reason_part: str
 ) -> None:
+    (row,) = _check(client, SaveRequest(interaction_id, key, "x"))
+    assert row.change is Change.INVALID and reason_part in row.reason
+    plan = plan_save(interaction_id, key, "x", None)
     before = sandbox.request_count
-    with pytest.raises(KeyRuleError, match=reason_part):
-        check_save(client, SaveRequest(interaction_id, key, "x"))
-    assert sandbox.request_count == before
+    report = apply(client, preview(client, plan))
+    assert save_outcome(report) is None
+    # Only the preview's read went out; nothing was written.
+    assert sandbox.request_count - before == 1
+    assert sandbox.store.live_tags(interaction_id) == {}
 
 
-def test_check_save_bad_new_key_on_edit_raises_without_a_request(
+# --- carrying out a save -------------------------------------------------------------
+
+
+def test_a_save_creates_a_new_tag(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
-    loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    before = sandbox.request_count
-    with pytest.raises(KeyRuleError):
-        check_save(client, SaveRequest(interaction_id, "ti-er", "x", loaded))
-    assert sandbox.request_count == before
-
-
-# --- apply_save ----------------------------------------------------------------------
-
-
-def test_apply_save_creates_a_new_tag(
-    client: SdxClient, sandbox: SandboxServer, interaction_id: int
-) -> None:
-    outcome = apply_save(client, SaveRequest(interaction_id, "tier", "GOLD"))
+    outcome = _save(client, SaveRequest(interaction_id, "tier", "GOLD"))
     assert isinstance(outcome, Saved)
     assert outcome.replaced_id is None
     assert (outcome.tag.interaction_id, outcome.tag.custom_key, outcome.tag.custom_value) == (
@@ -214,11 +227,11 @@ def test_apply_save_creates_a_new_tag(
     assert sandbox.store.tag_ids(interaction_id=interaction_id) == {outcome.tag.id}
 
 
-def test_apply_save_updates_keeping_the_id(
+def test_a_save_updates_keeping_the_id(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    outcome = apply_save(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
+    outcome = _save(client, SaveRequest(interaction_id, "tier", "GOLD", loaded))
     assert isinstance(outcome, Saved)
     assert outcome.tag.id == loaded.id
     assert outcome.tag.custom_value == "GOLD"
@@ -226,11 +239,11 @@ def test_apply_save_updates_keeping_the_id(
     assert sandbox.store.live_tags(interaction_id) == {"tier": "GOLD"}
 
 
-def test_apply_save_renames_by_create_then_delete(
+def test_a_rename_creates_the_new_key_then_deletes_the_old(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    outcome = apply_save(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
+    outcome = _save(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
     assert isinstance(outcome, Saved)
     assert outcome.replaced_id == loaded.id
     assert outcome.tag.id != loaded.id
@@ -240,25 +253,15 @@ def test_apply_save_renames_by_create_then_delete(
     assert row is not None and row["deleted"]
 
 
-def test_apply_save_rename_when_old_is_already_gone_is_still_saved(
+def test_a_rename_when_the_old_is_already_gone_is_still_saved(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     client.delete_tag(loaded.id)
-    outcome = apply_save(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
+    outcome = _save(client, SaveRequest(interaction_id, "level", "SILVER", loaded))
     assert isinstance(outcome, Saved)
     assert outcome.replaced_id == loaded.id
     assert sandbox.store.live_tags(interaction_id) == {"level": "SILVER"}
-
-
-def test_apply_save_bad_key_raises_without_a_request(
-    client: SdxClient, sandbox: SandboxServer, interaction_id: int
-) -> None:
-    before = sandbox.request_count
-    with pytest.raises(KeyRuleError, match="start with a letter"):
-        apply_save(client, SaveRequest(interaction_id, "1abc", "x"))
-    assert sandbox.request_count == before
-    assert sandbox.store.live_tags(interaction_id) == {}
 
 
 @pytest.fixture
@@ -267,7 +270,7 @@ def flaky_client(fresh_sandbox: SandboxServer) -> Iterator[SdxClient]:
         yield c
 
 
-def test_apply_save_rename_half_done_when_the_delete_fails(
+def test_a_rename_is_half_done_when_the_delete_fails(
     flaky_client: SdxClient, fresh_sandbox: SandboxServer
 ) -> None:
     store = fresh_sandbox.store
@@ -275,7 +278,7 @@ def test_apply_save_rename_half_done_when_the_delete_fails(
     loaded = flaky_client.set_tag(interaction_id, "tier", "SILVER")
     fresh_sandbox.set_faults(status_rates={503: 1.0}, methods=frozenset({"DELETE"}), retry_after=0)
 
-    outcome = apply_save(flaky_client, SaveRequest(interaction_id, "level", "SILVER", loaded))
+    outcome = _save(flaky_client, SaveRequest(interaction_id, "level", "SILVER", loaded))
 
     assert isinstance(outcome, RenameHalfDone)
     assert outcome.old == loaded
@@ -294,38 +297,46 @@ def test_apply_save_rename_half_done_when_the_delete_fails(
 # --- deletes -------------------------------------------------------------------------
 
 
-def test_check_delete_unchanged_is_clear(client: SdxClient, interaction_id: int) -> None:
+def _delete_check(client: SdxClient, tag: Tag) -> Planned:
+    (row,) = preview(client, plan_delete([tag])).rows
+    return row
+
+
+def test_an_unchanged_tag_is_a_delete(client: SdxClient, interaction_id: int) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
-    assert check_delete(client, loaded) == ClearToSave()
+    assert _delete_check(client, loaded).change is Change.DELETE
 
 
-def test_check_delete_changed_meanwhile(
+def test_a_delete_of_a_tag_changed_meanwhile_is_a_conflict(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     sandbox.store.set_tag_value_directly(loaded.id, "BRONZE")
-    check = check_delete(client, loaded)
-    assert isinstance(check, ChangedMeanwhile)
-    assert check.loaded == loaded
-    assert check.current.custom_value == "BRONZE"
+    row = _delete_check(client, loaded)
+    assert row.change is Change.CONFLICT
+    assert row.current is not None and row.current.custom_value == "BRONZE"
 
 
-def test_check_delete_deleted_meanwhile(client: SdxClient, interaction_id: int) -> None:
+def test_a_delete_of_a_tag_deleted_meanwhile_is_missing(
+    client: SdxClient, interaction_id: int
+) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     client.delete_tag(loaded.id)
-    assert check_delete(client, loaded) == DeletedMeanwhile(loaded)
+    assert _delete_check(client, loaded).change is Change.MISSING
 
 
-def test_check_delete_of_an_id_that_never_existed(client: SdxClient, interaction_id: int) -> None:
+def test_a_delete_of_an_id_that_never_existed_is_missing(
+    client: SdxClient, interaction_id: int
+) -> None:
     ghost = _tag(interaction_id, tag_id=987_654_321)
-    assert check_delete(client, ghost) == DeletedMeanwhile(ghost)
+    assert _delete_check(client, ghost).change is Change.MISSING
 
 
-def test_apply_delete_removes_then_reports_already_gone(
+def test_a_delete_removes_only_that_tag(
     client: SdxClient, sandbox: SandboxServer, interaction_id: int
 ) -> None:
     loaded = client.set_tag(interaction_id, "tier", "SILVER")
     client.set_tag(interaction_id, "keep", "me")
-    assert apply_delete(client, loaded) is DeleteResult.DELETED
+    report = apply(client, preview(client, plan_delete([loaded])))
+    assert [r.result.value for r in report.results] == ["done"]
     assert sandbox.store.live_tags(interaction_id) == {"keep": "me"}
-    assert apply_delete(client, loaded) is DeleteResult.ALREADY_GONE

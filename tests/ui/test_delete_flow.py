@@ -69,7 +69,7 @@ def test_cancel_deletes_nothing(
     assert "tier" in said.text
     assert "GOLD" in said.text
     assert f"#{interaction_id}" in said.text
-    assert "cannot be undone" in said.details
+    assert "Undo" in said.details
     assert sorted(said.buttons) == ["Cancel", "Delete"]
     assert said.default == "Cancel"  # Enter must not delete
 
