@@ -6,6 +6,10 @@ Interaction state filters map onto the ``status`` text:
 * ``completed``: true when status is "Completed";
 * ``survey_ended``: true when status is "Completed" or "Abandoned".
 
+The text filters (``email``, ``external_ref``, ``call_type``, ``agent_id``)
+match exactly and case-sensitively; an empty value is a 400. ``agent_id``
+is a string like ``"nevilr"`` or ``"1042"``, never parsed as a number.
+
 Every error, Flask's own 404/405 included, is answered in the configured
 error style (JSON ``{"error": {"status", "message"}}`` by default); see
 :mod:`.pipeline` for what happens to a request before and after its route.
@@ -43,7 +47,6 @@ from .rules import (
     parse_date,
     parse_date_range,
     parse_id,
-    parse_int,
     parse_paging,
 )
 from .store import TAG_FIELDS, InteractionFilter, Store
@@ -150,7 +153,7 @@ def _interaction_filter(args: Mapping[str, str], survey_id: int | None) -> Inter
         survey_id=survey_id, created_range=created, email=_text(args, "email"),
         survey_type=survey_type, scheduled_at=scheduled_exact, scheduled_range=scheduled_range,
         external_ref=_text(args, "external_ref"), call_type=_text(args, "call_type"),
-        agent_id=parse_int("agent_id", args["agent_id"]) if "agent_id" in args else None,
+        agent_id=_text(args, "agent_id"),
         **flags,
     )  # fmt: skip
 

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS interactions (
     id INTEGER PRIMARY KEY, uuid TEXT NOT NULL,
     survey_id INTEGER NOT NULL REFERENCES surveys(id), phone_number TEXT, email TEXT,
     survey_type TEXT NOT NULL, scheduled_at TEXT, external_ref TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, call_type TEXT, agent_id INTEGER,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, call_type TEXT, agent_id TEXT,
     status TEXT NOT NULL, web_link TEXT
 );
 -- Default interaction order is status ASC, id DESC within a survey.

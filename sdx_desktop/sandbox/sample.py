@@ -1,7 +1,9 @@
 """Deterministic sample data for the sandbox.
 
 Everything is drawn from ``random.Random(seed)`` and fixed dates in 2026,
-so the same seed always yields the same rows and ids. Sizes:
+so the same seed always yields the same rows and ids. Phone interactions
+(inbound/outbound) carry a text ``agent_id`` such as ``"nevilr"``, ``"a.chen"``
+or ``"1042"`` (a few none); the others have no agent. Sizes:
 
 * ``"none"``: empty database.
 * ``"small"``: 12 surveys, 3,000 interactions, about 20,000 tags.
@@ -64,6 +66,21 @@ _FIRST_NAMES = (
 _LAST_NAMES = (
     "smith", "nguyen", "garcia", "okafor", "martin", "kowalski", "tremblay", "rossi",
     "singh", "brown", "lee", "haddad", "murphy", "silva", "fischer", "dubois",
+)  # fmt: skip
+# Agent ids are text (the vendor's own example is "nevilr"): log-in names, numbers
+# kept as text (a leading zero matters), near-twins that differ only in case or a dot,
+# and None for calls no agent took. Phone interactions draw one; others have none.
+_AGENT_IDS = (
+    "nevilr", "a.chen", "1042", "m_okafor", None, "olivias",
+    "liam.n", "1017", "amelia_g", "noahm", "0071", "mia.k",
+    "lucas_t", "chloe.r", "1058", None, "mateos", "zoe_s",
+    "ethan.b", "1003", "priyal", "arjun_h", "kenji.m", "1024",
+    "fatima_d", None, "diego.s", "graceo", "omar_f", "1049",
+    "j.smith", "JSMITH", "t.nguyen", "2001", "s.garcia", "k_martin",
+    None, "r.kowalski", "e.tremblay", "1036", "g.rossi", "h_singh",
+    "b.brown", "0042", "c.lee", None, "n.haddad", "p.murphy",
+    "d.silva", "1011", "f.fischer", "l.dubois", "zoë.m", "agent-7",
+    "x.ops", None, "supervisor1", "1060", "q.team", "nevil.r",
 )  # fmt: skip
 _DOMAINS = ("example.com", "mail.example.org", "example.net", "corp.example.co.uk")
 _AREA_CODES = ("415", "212", "312", "617", "206", "512", "303", "404", "416", "604")
@@ -154,7 +171,7 @@ def _interaction_row(
         f"CRM-{rng.randint(1, 999999):06d}" if rng.random() < 0.9 else None,
         format_timestamp(created), format_timestamp(updated),
         rng.choice(_CALL_TYPES) if survey_type in ("inbound", "outbound") else None,
-        rng.randint(1001, 1060) if survey_type in ("inbound", "outbound") else None,
+        rng.choice(_AGENT_IDS) if survey_type in ("inbound", "outbound") else None,
         status, f"https://surveydynamix.com/s/{interaction_uuid}",
     )  # fmt: skip
     return row, created

@@ -22,7 +22,11 @@ __all__ = ["TAG_FIELDS", "DeleteOutcome", "InteractionFilter", "Store"]
 
 DeleteOutcome = Literal["deleted", "gone", "missing"]
 _SURVEY_COLS = ", ".join(SURVEY_FIELDS)
-_INTERACTION_COLS = ", ".join(INTERACTION_FIELDS)
+# agent_id is text; the CAST keeps it text in databases made when the column was INTEGER.
+_INTERACTION_COLS = ", ".join(
+    "CAST(agent_id AS TEXT) AS agent_id" if name == "agent_id" else name
+    for name in INTERACTION_FIELDS
+)
 _TAG_COLS = ", ".join(TAG_FIELDS)
 
 
@@ -32,7 +36,8 @@ class InteractionFilter:
 
     ``created_range`` and ``scheduled_range`` are half-open text ranges
     ``low <= value < high``; ``started``, ``completed`` and ``survey_ended``
-    are mapped onto ``status`` as documented in :mod:`.app`.
+    are mapped onto ``status`` as documented in :mod:`.app`. ``agent_id`` is
+    text, matched exactly (case-sensitive; "0042" is not "42").
     """
 
     survey_id: int | None = None
@@ -43,7 +48,7 @@ class InteractionFilter:
     scheduled_range: tuple[str, str] | None = None
     external_ref: str | None = None
     call_type: str | None = None
-    agent_id: int | None = None
+    agent_id: str | None = None
     started: bool | None = None
     completed: bool | None = None
     survey_ended: bool | None = None
@@ -311,8 +316,11 @@ class Store(Database):
     def create_interaction(self, survey_id: int, **fields: Any) -> int:
         """Add an interaction to a survey with plausible defaults. Returns its id.
 
-        Raises KeyError if the survey does not exist.
+        Raises KeyError if the survey does not exist, TypeError for an unknown
+        field or an ``agent_id`` that is not a string (or None).
         """
+        if not isinstance(fields.get("agent_id", ""), str | None):
+            raise TypeError("agent_id is a string (or None), as in the API")
         new_uuid = str(uuid_module.uuid4())
         stamp = next_timestamp(None)
         values: dict[str, Any] = {

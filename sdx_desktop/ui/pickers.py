@@ -83,7 +83,7 @@ class InteractionTableModel(PagedTableModel[Interaction]):
             str(item.id),
             item.external_ref,
             item.contact,
-            "" if item.agent_id is None else str(item.agent_id),
+            item.agent_id or "",
             item.survey_type,
             item.status,
             item.created_at,
@@ -185,6 +185,8 @@ class InteractionPicker(QWidget):
 
     #: An ``Interaction``, :data:`ALL_INTERACTIONS`, or ``None`` (nothing chosen).
     interactionChosen = Signal(object)
+    #: The rows selected for bulk actions changed.
+    selectionChanged = Signal()
 
     SEARCH_FIELDS = (
         ("External ref", "external_ref"),
@@ -224,7 +226,9 @@ class InteractionPicker(QWidget):
         self.view = QTableView(objectName="interactionPicker")
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows for bulk actions (Shift/Ctrl-click, Ctrl+A); the current row is the
+        # one whose tags are shown.
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         compact_rows(self.view)
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
@@ -235,6 +239,7 @@ class InteractionPicker(QWidget):
             header.resizeSection(column, width)
         self.view.setSpan(0, 0, 1, len(InteractionTableModel.COLUMNS))
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.selectionModel().selectionChanged.connect(self.selectionChanged)
         self.model.modelReset.connect(self._restore_span)
         self.state_bar = LoadStateBar(self.model, noun="interactions", parent=self)
 
@@ -286,14 +291,6 @@ class InteractionPicker(QWidget):
         if client is None or survey is None:
             self.model.set_source(None)
             return
-        if (
-            field == "agent_id"
-            and self.search.text().strip()
-            and not self.search.text().strip().isdigit()
-        ):
-            self.state_bar.show_message("An agent ID is a number.")
-            self.model.set_source(None)
-            return
         filters = self.server_filters()
         self.model.set_source(
             lambda offset, limit: client.list_interactions(
@@ -305,6 +302,19 @@ class InteractionPicker(QWidget):
 
     def select_all_interactions(self) -> None:
         self.view.setCurrentIndex(self.proxy.index(0, 0))
+
+    def selected_targets(self) -> list[Interaction] | str:
+        """What a bulk action acts on: the selected interactions, or ``"all"`` when
+        "All interactions in this survey" is among the selected rows."""
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        chosen: list[Interaction] = []
+        for index in rows:
+            item = index.data(ObjectRole)
+            if item == ALL_INTERACTIONS:
+                return "all"
+            if isinstance(item, Interaction):
+                chosen.append(item)
+        return chosen
 
     def current_interaction(self) -> Interaction | None:
         item = self.view.currentIndex().data(ObjectRole)

@@ -221,7 +221,7 @@ def test_quirks_can_be_given_at_start() -> None:
 
 def test_ids_as_strings(empty: SandboxServer, eapi: Api) -> None:
     survey_id, interaction_id = _seed(empty)
-    empty.store.create_interaction(survey_id, agent_id=42)
+    empty.store.create_interaction(survey_id, agent_id="42")
     empty.set_quirks(ids_as_strings=True)
     tag = eapi.get("/interaction_data", {"interaction_id": interaction_id}).json()[0]
     assert tag["id"].isdigit() and tag["interaction_id"] == str(interaction_id)

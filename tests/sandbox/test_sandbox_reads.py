@@ -59,7 +59,7 @@ def test_sample_records_carry_every_documented_field(api: Api, server: SandboxSe
         assert row["status"] in STATUSES
         assert TIMESTAMP.fullmatch(row["created_at"]) and TIMESTAMP.fullmatch(row["updated_at"])
         assert row["scheduled_at"] is None or TIMESTAMP.fullmatch(row["scheduled_at"])
-        assert row["agent_id"] is None or isinstance(row["agent_id"], int)
+        assert row["agent_id"] is None or isinstance(row["agent_id"], str)
     tags = api.rows("/interaction_data", survey_id=survey_id, _limit=1000)
     assert tags
     for tag in tags:
@@ -196,6 +196,54 @@ def test_field_filters_are_exact_matches(api: Api, server: SandboxServer, field:
         "/interactions", survey_id=survey_id, _limit=1000, _order="ASC", **{field: value}
     )
     assert [r["id"] for r in got] == expected
+
+
+def _survey_with_agent(api: Api, server: SandboxServer, agent: str) -> int:
+    return next(
+        s for s in server.store.survey_ids()[:12]
+        if any(r["agent_id"] == agent for r in _all_interactions(api, s))
+    )  # fmt: skip
+
+
+def test_agent_id_is_text_and_filters_exactly(api: Api, server: SandboxServer) -> None:
+    survey_id = _survey_with_agent(api, server, "nevilr")
+    everything = _all_interactions(api, survey_id)
+    expected = [r["id"] for r in everything if r["agent_id"] == "nevilr"]
+    response = api.get(
+        "/interactions", {"survey_id": survey_id, "agent_id": "nevilr", "_order": "ASC"}
+    )
+    assert response.status_code == 200
+    assert '"agent_id":"nevilr"' in response.text  # a JSON string, not a number
+    assert [r["id"] for r in response.json()] == expected
+    assert {r["agent_id"] for r in response.json()} == {"nevilr"}
+    one = api.get(f"/interactions/{expected[0]}").json()
+    assert one["agent_id"] == "nevilr"
+    for near_miss in ("NEVILR", "nevil", "nevilr ", "nevil.r"):  # exact and case-sensitive
+        rows = api.rows("/interactions", survey_id=survey_id, agent_id=near_miss, _limit=1000)
+        assert all(r["agent_id"] == near_miss for r in rows)
+        assert not set(expected) & {r["id"] for r in rows}
+
+
+def test_numeric_looking_agent_ids_stay_text(api: Api, server: SandboxServer) -> None:
+    survey_id = _survey_with_agent(api, server, "0071")
+    rows = api.rows("/interactions", survey_id=survey_id, agent_id="0071", _limit=1000)
+    assert rows and {r["agent_id"] for r in rows} == {"0071"}
+    assert api.get("/interactions", {"survey_id": survey_id, "agent_id": "71"}).status_code == 204
+    for text in ("12a", "-5", "1.0", "zoë.m", "a b"):  # any text is a filter, never a 400
+        response = api.get("/interactions", {"survey_id": survey_id, "agent_id": text})
+        assert response.status_code in (200, 204), text
+
+
+def test_sample_agents_include_the_vendors_example_and_calls_without_one(
+    api: Api, server: SandboxServer
+) -> None:
+    rows = [r for s in server.store.survey_ids()[:12] for r in _all_interactions(api, s)]
+    agents = {r["agent_id"] for r in rows}
+    assert {"nevilr", "a.chen", "1042", "m_okafor", None} <= agents
+    assert all(a is None or isinstance(a, str) for a in agents)
+    phone = [r for r in rows if r["survey_type"] in ("inbound", "outbound")]
+    assert any(r["agent_id"] is None for r in phone)
+    assert all(r["agent_id"] is None for r in rows if r not in phone)
 
 
 def test_scheduled_at_day_matches_the_whole_day(api: Api, server: SandboxServer) -> None:

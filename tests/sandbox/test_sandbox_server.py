@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from sdx_desktop.sandbox import (
     SandboxServer,
 )
 from sdx_desktop.sandbox.__main__ import build_parser, faults_from_args, main, quirks_from_args
+from sdx_desktop.sandbox.db import _SCHEMA
 from sdx_desktop.sandbox.rules import is_valid_key
 from sdx_desktop.sandbox.sample import BENCHMARK_SURVEY_NAME, populate
 from sdx_desktop.sandbox.store import Store
@@ -124,6 +126,27 @@ def test_a_persistent_database_is_reused(tmp_path: Path) -> None:
         assert second.store.survey_ids() == surveys  # no new sample data
         assert second.store.live_tags(interaction_id)["kept"] == "yes"
         assert Api(second).get(f"/interaction_data/{tag['id']}").json() == tag
+
+
+def test_a_database_from_when_agent_id_was_an_integer_still_answers_text(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(_SCHEMA.replace("agent_id TEXT", "agent_id INTEGER"))
+        conn.execute("INSERT INTO surveys (id, name) VALUES (7, 'Old')")
+        for number, agent in ((1, 1042), (2, "nevilr"), (3, None)):
+            conn.execute(
+                "INSERT INTO interactions (id, uuid, survey_id, survey_type, created_at, "
+                "updated_at, agent_id, status) VALUES (?, 'u', 7, 'inbound', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, 'Completed')",
+                (number, agent),
+            )
+    with SandboxServer.start(db_path=path) as server:
+        api = Api(server)
+        rows = api.rows("/interactions", survey_id=7, _order="ASC")
+        assert [r["agent_id"] for r in rows] == ["1042", "nevilr", None]
+        assert [r["id"] for r in api.rows("/interactions", survey_id=7, agent_id="1042")] == [1]
 
 
 def test_only_loopback_addresses_are_served() -> None:

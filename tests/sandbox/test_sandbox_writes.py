@@ -6,6 +6,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from sdx_desktop.sandbox import SandboxServer
 
 from .conftest import Api, error_of
@@ -139,10 +141,12 @@ def test_store_helpers_agree_with_the_api(api: Api, server: SandboxServer) -> No
     )
     assert [t["id"] for t in tags] == sorted(server.store.tag_ids(survey_id=survey_id))
     interaction_id = server.store.create_interaction(
-        survey_id, status="Completed", email="x@example.com", agent_id=7
+        survey_id, status="Completed", email="x@example.com", agent_id="0007"
     )
     row = api.get(f"/interactions/{interaction_id}").json()
-    assert (row["status"], row["email"], row["agent_id"]) == ("Completed", "x@example.com", 7)
+    assert (row["status"], row["email"], row["agent_id"]) == ("Completed", "x@example.com", "0007")
+    with pytest.raises(TypeError):
+        server.store.create_interaction(survey_id, agent_id=7)  # agent ids are text
     assert server.store.count_tags() >= 1234
 
 
