@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sdx_desktop.api.auth import Credentials
     from sdx_desktop.api.client import SdxClient
     from sdx_desktop.credentials import CredentialStore
+    from sdx_desktop.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class AppController:
         self._store: CredentialStore | None = None
         #: Why the sign-in could not be remembered, if it could not (shown once).
         self.remember_note = ""
+        self.journal: Journal | None = None
+        self._demo_dir: Any = None
 
     @property
     def store(self) -> CredentialStore:
@@ -80,6 +83,7 @@ class AppController:
         while client is not None and window.isVisible():
             self.api.set_client(client)
             window.connected("" if self.demo else location_label(self.location))
+            self._open_journal(window, client)
             if self.remember_note:
                 window.statusBar().showMessage(self.remember_note, 15_000)
                 self.remember_note = ""
@@ -88,6 +92,7 @@ class AppController:
             if not signed_out:
                 break
             self.store.forget(self.location)
+            window.changes.attach(None, None)
             window.disconnected()
             self.api.set_client(None)
             self.credentials = None
@@ -96,6 +101,30 @@ class AppController:
         window.deleteLater()
         self.window = None
         return 0
+
+    # --- the change journal ----------------------------------------------------------
+
+    def _open_journal(self, window: MainWindow, client: SdxClient) -> None:
+        """Journal this sign-in's writes, and offer to settle what a crash left open.
+        Demo mode journals too, in a folder of its own that goes with the demo."""
+        from sdx_desktop.journal import Journal, Where, account_fingerprint
+
+        if self.journal is None:
+            path = None
+            if self.demo:
+                import tempfile
+                from pathlib import Path
+
+                self._demo_dir = tempfile.TemporaryDirectory(prefix="sdx-demo-journal-")
+                path = Path(self._demo_dir.name) / "journal.sqlite3"
+            self.journal = Journal(path)
+        credentials = self.credentials
+        identity = (
+            getattr(credentials, "customer_uuid", None) or getattr(credentials, "token", "") or ""
+        )
+        where = Where(account_fingerprint(identity, client.base_url), client.base_url)
+        window.changes.attach(self.journal, where)
+        window.changes.check_unconfirmed()
 
     # --- signing in ----------------------------------------------------------------
 
@@ -162,6 +191,12 @@ class AppController:
     def shutdown(self) -> None:
         self.runner.shutdown()
         self.api.set_client(None)
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+        if self._demo_dir is not None:
+            self._demo_dir.cleanup()
+            self._demo_dir = None
         if self.sandbox is not None:
             self.sandbox.stop()
         self.sandbox = None

@@ -26,6 +26,7 @@ from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome
 from sdx_desktop.domain.operations import JobJournal
 from sdx_desktop.settings import Settings
 
+from .changes import Changes
 from .delete_flow import delete_tags
 from .icons import icon
 from .layout import compact_rows
@@ -78,10 +79,13 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
+        self.changes = Changes(self)
+        self.changes.install()
 
         self.surveys.surveyChosen.connect(self._on_survey)
         self.surveys.model.stateChanged.connect(self._restore_last_survey)
         self.interactions.interactionChosen.connect(self._on_interaction)
+        self.interactions.selectionChanged.connect(self._update_actions)
         self.tags.stateChanged.connect(self._update_status)
         self.tags.loadAllProgress.connect(self._update_status)
         self.runner.pendingChanged.connect(self._on_pending)
@@ -328,6 +332,7 @@ class MainWindow(QMainWindow):
     def _open_tag_dialog(self, dialog: TagDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._apply_saved)
+        dialog.applied.connect(self.changes.record)
         dialog.vanished.connect(self.tags.remove_id)
         dialog.open()
         self.tag_dialog = dialog
@@ -340,12 +345,12 @@ class MainWindow(QMainWindow):
         else:
             assert isinstance(outcome, RenameHalfDone)
             tag = outcome.new
-        if self._belongs_here(tag):
+        if self.belongs_here(tag):
             self.tags.upsert_item(tag)
             self._select_tag(tag.id)
         self._update_status()
 
-    def _belongs_here(self, tag: Tag) -> bool:
+    def belongs_here(self, tag: Tag) -> bool:
         if self.interaction is not None:
             return tag.interaction_id == self.interaction.id
         return self.tags.survey_wide
@@ -379,6 +384,8 @@ class MainWindow(QMainWindow):
         )
         if report is None:
             return
+        if report.job is not None:
+            self.changes.record(report.job)
         for tag_id in report.removed:
             self.tags.remove_id(tag_id)
         for current in report.changed:
@@ -447,6 +454,11 @@ class MainWindow(QMainWindow):
             self.tags.has_source and not self.tags.exhausted and not self.tags.loading_all
         )
         self.stop_action.setEnabled(self.runner.pending > 0 or self.tags.loading_all)
+        if hasattr(self, "changes"):
+            self.changes.update_actions()
+
+    def update_status(self) -> None:
+        self._update_status()
 
     def _update_status(self) -> None:
         self._update_actions()

@@ -185,6 +185,8 @@ class InteractionPicker(QWidget):
 
     #: An ``Interaction``, :data:`ALL_INTERACTIONS`, or ``None`` (nothing chosen).
     interactionChosen = Signal(object)
+    #: The rows selected for bulk actions changed.
+    selectionChanged = Signal()
 
     SEARCH_FIELDS = (
         ("External ref", "external_ref"),
@@ -224,7 +226,9 @@ class InteractionPicker(QWidget):
         self.view = QTableView(objectName="interactionPicker")
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows for bulk actions (Shift/Ctrl-click, Ctrl+A); the current row is the
+        # one whose tags are shown.
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         compact_rows(self.view)
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
@@ -235,6 +239,7 @@ class InteractionPicker(QWidget):
             header.resizeSection(column, width)
         self.view.setSpan(0, 0, 1, len(InteractionTableModel.COLUMNS))
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.selectionModel().selectionChanged.connect(self.selectionChanged)
         self.model.modelReset.connect(self._restore_span)
         self.state_bar = LoadStateBar(self.model, noun="interactions", parent=self)
 
@@ -297,6 +302,19 @@ class InteractionPicker(QWidget):
 
     def select_all_interactions(self) -> None:
         self.view.setCurrentIndex(self.proxy.index(0, 0))
+
+    def selected_targets(self) -> list[Interaction] | str:
+        """What a bulk action acts on: the selected interactions, or ``"all"`` when
+        "All interactions in this survey" is among the selected rows."""
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        chosen: list[Interaction] = []
+        for index in rows:
+            item = index.data(ObjectRole)
+            if item == ALL_INTERACTIONS:
+                return "all"
+            if isinstance(item, Interaction):
+                chosen.append(item)
+        return chosen
 
     def current_interaction(self) -> Interaction | None:
         item = self.view.currentIndex().data(ObjectRole)
