@@ -63,15 +63,15 @@ class _CappedRetry(Retry):
     def get_backoff_time(self) -> float:
         return _within_deadline(super().get_backoff_time())
 
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
+    def sleep(self, response: Any = None) -> None:
+        """Wait before the next try (never past the deadline); no try starts after it."""
+        super().sleep(response)
         if deadline.expired():
-            pool = kwargs.get("_pool")
             raise urllib3.exceptions.MaxRetryError(
-                pool,  # type: ignore[arg-type]  # urllib3 itself passes None at times
-                kwargs.get("url") or "",
+                None,  # type: ignore[arg-type]  # no pool at hand; urllib3 allows None
+                "",
                 _DeadlinePassed(),
             )
-        return super().increment(*args, **kwargs)
 
 
 class _DeadlinePassed(urllib3.exceptions.TimeoutError):
@@ -192,7 +192,14 @@ def server_message(response: requests.Response) -> tuple[str, bool]:
 
 
 def _one_line(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()[:300]
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+#: Technical details keep this much of the server's words (after scrubbing).
+DETAIL_LIMIT = 300
+#: A reason longer than this is not a sentence for people (a dump, an echoed request):
+#: staff get the plain message instead, the details keep the text.
+REASON_LIMIT = 160
 
 
 def error_for_response(
@@ -200,7 +207,9 @@ def error_for_response(
 ) -> errors.SdxError:
     status = response.status_code
     raw, for_people = server_message(response)
-    said = scrub(raw, secrets)
+    # scrub() also removes the start of a secret cut off at the end of the text.
+    said = scrub(raw[:DETAIL_LIMIT], secrets)
+    for_people = for_people and len(raw) <= REASON_LIMIT
     detail = f"HTTP {status} for {response.request.method} {path}" + (f": {said}" if said else "")
     cls = _STATUS_ERRORS.get(status)
     if cls is errors.RateLimitedError:

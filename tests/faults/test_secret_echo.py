@@ -298,12 +298,6 @@ def test_an_unexpected_error_quoting_a_secret_is_scrubbed_in_dialog_and_log(
     assert all(not pieces for pieces in found.values()), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/http.py shows a JSON error's message to staff as the reason, verbatim up "
-    "to 300 characters, so a server that echoes the request puts the request line and "
-    "headers (credential scrubbed) in front of staff; fix belongs in error_for_response",
-)
 def test_an_echoed_request_is_not_shown_to_staff_as_the_reason(echoing: SandboxServer) -> None:
     echoing.set_quirks(echo_request=True)
     seen = Seen()
