@@ -1,6 +1,8 @@
-"""Bad input at the edges, through the edit path the dialog uses (check_save, then
-apply_save, over real HTTP): keys that break the rule never reach the network, and
-every valid key and value comes back exactly as typed.
+"""Bad input at the edges, through the edit path the dialog uses (the operations engine:
+``plan_save``, ``preview``, then ``apply``, over real HTTP): a key that breaks the rule
+is marked invalid and nothing is ever written with it (the preview's one read of the
+interaction is the only request, and it does not carry the key), and every valid key
+and value comes back exactly as typed.
 
 Hypothesis makes the keys and values (any Unicode including astral characters and
 emoji, control characters, NUL, CR/LF, empty, very long); examples are derandomized so
@@ -20,8 +22,10 @@ from pytestqt.qtbot import QtBot
 
 from sdx_desktop.api import errors
 from sdx_desktop.api.client import SdxClient
-from sdx_desktop.domain.edits import ClearToSave, Saved, SaveRequest, apply_save, check_save
+from sdx_desktop.domain.edits import Saved, save_outcome
 from sdx_desktop.domain.keys import KeyRuleError, key_problem
+from sdx_desktop.domain.operations import Change, Result, apply, preview
+from sdx_desktop.domain.plans import plan_save
 from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.sandbox.rules import MAX_VALUE_LENGTH
 from sdx_desktop.ui.session import ClientProxy
@@ -79,6 +83,24 @@ def edge_survey(module_sandbox: SandboxServer) -> int:
     return module_sandbox.store.create_survey("Edge input")
 
 
+def _requests_since(server: SandboxServer, before: int) -> list[tuple[str, str, str]]:
+    """``(method, path, query)`` of the requests the sandbox received after it had
+    counted ``before``."""
+    count = server.request_count - before
+    return server.request_log[-count:] if count else []
+
+
+def _assert_only_read(server: SandboxServer, before: int, interaction_id: int) -> None:
+    """Since ``before``: only the preview's single read of the interaction's tags (no
+    key in it), nothing written."""
+    sent = _requests_since(server, before)
+    assert [method for method, _, _ in sent] == ["GET"], f"more than the preview's read: {sent}"
+    ((_, path, query),) = sent
+    assert path == "/api/interaction_data"
+    assert f"interaction_id={interaction_id}" in query.split("&")
+    assert "custom_key" not in query, f"the key was sent: {query!r}"
+
+
 def _is_valid(key: str) -> bool:
     valid = CONTRACT_KEY.fullmatch(key) is not None
     assert (key_problem(key) is None) is valid, f"the app's key rule disagrees on {key!r}"
@@ -101,14 +123,22 @@ def test_invalid_keys_never_reach_the_network(
         event("valid key: checked by the other test")
         return
     interaction_id = server.store.create_interaction(edge_survey)
-    request = SaveRequest(interaction_id, key, value)
+    plan = plan_save(interaction_id, key, value, None)
     before = server.request_count
-    for attempt in (check_save, apply_save):
-        with pytest.raises(KeyRuleError) as info:
-            attempt(client, request)
-        assert_plain(str(info.value))
-    with pytest.raises(KeyRuleError):
+    seen = preview(client, plan)
+    (row,) = seen.rows
+    assert row.change is Change.INVALID
+    assert_plain(row.reason)
+    _assert_only_read(server, before, interaction_id)
+    before = server.request_count
+    report = apply(client, seen)
+    (result,) = report.results
+    assert result.result is Result.SKIPPED and result.error is None
+    assert_plain(result.message)
+    assert save_outcome(report) is None
+    with pytest.raises(KeyRuleError) as info:
         client.set_tag(interaction_id, key, value)
+    assert_plain(str(info.value))
     assert server.request_count == before, "an invalid key reached the network"
     assert server.store.live_tags(interaction_id) == {}
 
@@ -122,15 +152,19 @@ def test_valid_keys_and_edge_values_round_trip_exactly(
     assert _is_valid(key)
     event("longest values" if len(value) >= MAX_VALUE_LENGTH else "shorter values")
     interaction_id = server.store.create_interaction(edge_survey)
-    request = SaveRequest(interaction_id, key, value)
-    assert check_save(client, request) == ClearToSave()
+    seen = preview(client, plan_save(interaction_id, key, value, None))
+    (row,) = seen.rows
+    assert row.change is Change.CREATE, row
+    report = apply(client, seen)
     if len(value) > MAX_VALUE_LENGTH:
-        with pytest.raises(errors.BadRequestError) as refused:
-            apply_save(client, request)
-        assert_plain(str(refused.value))
+        (refused,) = report.results
+        assert refused.result is Result.FAILED
+        assert isinstance(refused.error, errors.BadRequestError)
+        assert_plain(refused.message)
+        assert save_outcome(report) is None
         assert server.store.live_tags(interaction_id) == {}
         return
-    outcome = apply_save(client, request)
+    outcome = save_outcome(report)
     assert isinstance(outcome, Saved)
     saved = outcome.tag
     assert (saved.interaction_id, saved.custom_key) == (interaction_id, key)
@@ -146,12 +180,22 @@ def test_a_value_utf8_cannot_carry_is_a_typed_error(
 ) -> None:
     """A lone surrogate (possible in a Python str, e.g. from a script or a badly decoded
     file) cannot be sent as UTF-8. The client promises a typed, plainly worded error for
-    every failure, never a raw exception."""
+    every failure, never a raw exception; the engine marks the value invalid and writes
+    nothing."""
     interaction_id = module_sandbox.store.create_interaction(edge_survey)
+    broken = "broken \ud800 text"
     before = module_sandbox.request_count
     with pytest.raises(errors.SdxError) as info:
-        edge_client.set_tag(interaction_id, "tier", "broken \ud800 text")
+        edge_client.set_tag(interaction_id, "tier", broken)
     assert_plain(str(info.value))
+    assert module_sandbox.request_count == before
+    seen = preview(edge_client, plan_save(interaction_id, "tier", broken, None))
+    (row,) = seen.rows
+    assert row.change is Change.INVALID
+    assert_plain(row.reason)
+    _assert_only_read(module_sandbox, before, interaction_id)
+    before = module_sandbox.request_count
+    assert save_outcome(apply(edge_client, seen)) is None
     assert module_sandbox.request_count == before
     assert module_sandbox.store.live_tags(interaction_id) == {}
 

@@ -2,16 +2,19 @@
 
 With about 20 % of requests failing (500, 503, 429, connection resets and answers that
 never come), a whole survey loads exactly, and 500 saves and 100 deletes through the
-edit rules the UI uses leave the sandbox's database in exactly the intended state:
-nothing lost, nothing duplicated, nothing stray.
+operations engine the UI uses (``plan_save`` / ``plan_delete``, ``preview``, ``apply``)
+leave the sandbox's database in exactly the intended state: nothing lost, nothing
+duplicated, nothing stray.
 
-The client has the app's retry policy (same attempts, no back-off waits). A save whose
-attempts are all used up raises a typed error; in the app the dialog keeps the input
-and the user presses Retry. The tests do the same: they start the operation again on a
-retryable error, and count how often that was needed. At 20 % the client's own retries
-practically always suffice, so two more runs use about 45 % faults, where they do not:
-one through the edit rules, one through the real edit dialog and delete conversation
-(pressing Retry in the dialog, answering its questions as the user would).
+The client has the app's retry policy (same attempts, no back-off waits). When a
+request's attempts are all used up, the preview raises a typed error, or ``apply``
+reports the row as failed with one; in the app the dialog keeps the input and the user
+presses Retry. The tests do the same: they start the operation again (a new preview,
+then apply) on a retryable error, and count how often that was needed. At 20 % the
+client's own retries practically always suffice, so two more runs use about 45 %
+faults, where they do not: one through the engine, one through the real edit dialog and
+delete conversation (pressing Retry in the dialog, answering its questions as the user
+would).
 
 The figures (requests, faults injected, user-level retries...) are printed; run with
 ``-s`` to see them. Faults are drawn from fixed seeds, and the injected ones are counted
@@ -33,24 +36,29 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from sdx_desktop.api.client import DeleteResult, SdxClient
+from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.errors import SdxError
 from sdx_desktop.api.http import RetryPolicy, Timeouts
 from sdx_desktop.api.models import Tag
 from sdx_desktop.domain.edits import (
-    ChangedMeanwhile,
-    ClearToSave,
-    DeletedMeanwhile,
     RenameHalfDone,
     Saved,
     SaveOutcome,
     SaveRequest,
-    WouldOverwrite,
-    apply_delete,
-    apply_save,
-    check_delete,
-    check_save,
+    save_outcome,
 )
+from sdx_desktop.domain.operations import (
+    ANYTHING,
+    Change,
+    DeleteTag,
+    JobReport,
+    Result,
+    RowResult,
+    SetTag,
+    apply,
+    preview,
+)
+from sdx_desktop.domain.plans import plan_delete, plan_save
 from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.sandbox.faults import FaultInjector, Faults
 from sdx_desktop.ui.delete_flow import delete_tags
@@ -88,7 +96,10 @@ INTERACTIONS, TAGS_EACH = 100, 30
 class Figures:
     operations: int = 0
     user_retries: int = 0
-    #: Retried saves that found their own earlier, answer-lost write (the app asks first).
+    #: Retried saves that found their own earlier, answer-lost write already in place
+    #: (the engine's preview sees it as unchanged, so nothing is asked or sent again).
+    own_writes_found: int = 0
+    #: Questions the dialog asked about the user's own earlier, answer-lost write.
     own_write_questions: int = 0
     #: Deletes that found the tag already gone because an earlier attempt had landed.
     already_gone: int = 0
@@ -102,7 +113,8 @@ class Figures:
         return (
             f"{self.operations} operations, {self.requests} requests, {injected} faults "
             f"injected ({share:.1%}: {self.faults}), {self.user_retries} user-level retries, "
-            f"{self.own_write_questions} retried saves found their own landed write, "
+            f"{self.own_writes_found} retried saves found their own landed write "
+            f"({self.own_write_questions} asked about in the dialog), "
             f"{self.already_gone} deletes already done by an earlier attempt, "
             f"{self.renames_half_done} renames half done"
         )
@@ -135,41 +147,62 @@ def as_user(figures: Figures, operation: Callable[[], T]) -> T:
             figures.user_retries += 1
 
 
+def _raise_failure(report: JobReport) -> None:
+    """A row that was sent and failed: raise its typed error, as the dialog shows it
+    ("Not saved … press Retry"); any other unsent row fails the test."""
+    for result in report.results:
+        if result.result is Result.FAILED:
+            assert result.error is not None, result
+            raise result.error
+    raise AssertionError(f"not sent, nobody else edits here: {report.results}")
+
+
 def save_once(api: SdxClient, request: SaveRequest, figures: Figures) -> SaveOutcome:
-    """One press of Save: look, answer the question the dialog would ask, write.
+    """One press of Save: preview, answer what the dialog would ask, apply.
 
-    In this test nobody else edits, so a question can only be about the user's own
-    earlier attempt that arrived although its answer was lost; the answer is then to go
-    ahead. Any other question fails the test."""
-    while True:
-        check = check_save(api, request)
-        if isinstance(check, ClearToSave):
-            break
-        if isinstance(check, WouldOverwrite):
-            assert check.existing.custom_value == request.value, check
-            figures.own_write_questions += 1
-            break  # "Replace"
-        if isinstance(check, ChangedMeanwhile):
-            current = check.current
-            assert (current.custom_key, current.custom_value) == (
-                check.loaded.custom_key,
-                request.value,
-            ), check
-            figures.own_write_questions += 1
-            request = replace(request, original=current)  # "Overwrite with mine"
+    In this test nobody else edits, so the preview can find only the user's own earlier
+    attempt that arrived although its answer was lost: the engine sees that as unchanged
+    (nothing to send, nothing to ask). A conflict, or an add or rename that would
+    replace a key the user did not open, fails the test."""
+    seen = preview(
+        api, plan_save(request.interaction_id, request.key, request.value, request.original)
+    )
+    for row in seen.rows:
+        if row.change is Change.UNCHANGED:
+            assert row.current is not None and row.current.custom_value == request.value, row
+            figures.own_writes_found += 1
             continue
-        assert not isinstance(check, DeletedMeanwhile), f"nobody deleted it: {check}"
-    return apply_save(api, request)
+        if isinstance(row.op, DeleteTag):  # a rename's old key
+            assert row.change is Change.DELETE, f"nobody else edits here: {row}"
+            continue
+        assert row.change is not Change.CONFLICT, f"nobody else edits or deletes here: {row}"
+        if row.change is Change.OVERWRITE:
+            # Only an edit of the tag the user opened; replacing a key they did not open
+            # (the dialog's "Replace existing tag?") would be someone else's key.
+            assert isinstance(row.op, SetTag) and row.op.based_on is not ANYTHING, row
+            continue
+        assert row.change is Change.CREATE, row
+    report = apply(api, seen)
+    outcome = save_outcome(report)
+    if outcome is None:
+        _raise_failure(report)  # the new value was not saved: the user presses Retry
+    assert outcome is not None
+    return outcome
 
 
-def delete_once(api: SdxClient, tag: Tag, figures: Figures) -> DeleteResult:
-    check = check_delete(api, tag)
-    if isinstance(check, DeletedMeanwhile):
+def delete_once(api: SdxClient, tag: Tag, figures: Figures) -> RowResult:
+    """One delete: preview (is the tag still as the user saw it?), then apply."""
+    seen = preview(api, plan_delete([tag]))
+    (row,) = seen.rows
+    if row.change is Change.MISSING:
         figures.already_gone += 1  # an earlier, answer-lost attempt deleted it
-        return DeleteResult.ALREADY_GONE
-    assert isinstance(check, ClearToSave), f"nobody else edits here: {check}"
-    result = apply_delete(api, tag)
-    if result is DeleteResult.ALREADY_GONE:
+        return apply(api, seen).results[0]
+    assert row.change is Change.DELETE, f"nobody else edits here: {row}"
+    report = apply(api, seen)
+    (result,) = report.results
+    if result.result is not Result.DONE:
+        _raise_failure(report)
+    if result.message == "already deleted":
         figures.already_gone += 1  # a retried DELETE whose first attempt had landed
     return result
 
@@ -425,6 +458,8 @@ def save_in_dialog(
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     outcome = dialog.outcome
     assert outcome is not None
+    assert dialog.report is not None  # saved through the engine, not "Keep theirs"
+    figures.own_writes_found += sum(r.result is Result.UNCHANGED for r in dialog.report.results)
     return outcome
 
 

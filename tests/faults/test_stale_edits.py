@@ -1,5 +1,6 @@
 """Stale and racing edits: two people (two clients, two dialogs) on the same tag. The
-second save is warned about the first; nothing is overwritten silently."""
+operations engine's preview shows the second save as a conflict (or, for a key added
+meanwhile, as an overwrite the dialog asks about); nothing is overwritten silently."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from sdx_desktop.api.client import SdxClient
-from sdx_desktop.domain.edits import (
-    ChangedMeanwhile,
-    ClearToSave,
-    DeletedMeanwhile,
-    SaveRequest,
-    WouldOverwrite,
-    apply_save,
-    check_delete,
-    check_save,
+from sdx_desktop.api.models import Tag
+from sdx_desktop.domain.edits import Saved, save_outcome
+from sdx_desktop.domain.operations import (
+    ANYTHING,
+    Change,
+    DeleteTag,
+    Planned,
+    Result,
+    SetTag,
+    apply,
+    preview,
 )
+from sdx_desktop.domain.plans import plan_delete, plan_save
 from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.ui.delete_flow import delete_tags
 from sdx_desktop.ui.session import ClientProxy
@@ -44,7 +48,21 @@ def bob(server: SandboxServer) -> Iterator[SdxClient]:
         yield client
 
 
-def test_second_save_through_the_edit_rules_is_warned(
+def _methods_since(server: SandboxServer, before: int) -> list[str]:
+    """The methods of the requests the sandbox received after it had counted ``before``."""
+    count = server.request_count - before
+    return [method for method, _, _ in server.request_log[-count:]] if count else []
+
+
+def _look(
+    client: SdxClient, interaction_id: int, key: str, value: str, original: Tag | None = None
+) -> Planned:
+    """What saving key=value (from the dialog) would do, as the engine sees it now."""
+    (row,) = preview(client, plan_save(interaction_id, key, value, original)).rows
+    return row
+
+
+def test_second_save_through_the_engine_is_warned(
     server: SandboxServer, alice: SdxClient, bob: SdxClient
 ) -> None:
     interaction_id = new_interaction(server, "Two clients")
@@ -53,31 +71,50 @@ def test_second_save_through_the_edit_rules_is_warned(
     bobs_copy = bob.find_tag(interaction_id, "tier")
     assert alices_copy is not None and alices_copy == bobs_copy
 
-    first = SaveRequest(interaction_id, "tier", "GOLD", original=alices_copy)
-    assert check_save(alice, first) == ClearToSave()
-    apply_save(alice, first)
+    first = preview(alice, plan_save(interaction_id, "tier", "GOLD", alices_copy))
+    (row,) = first.rows
+    assert row.change is Change.OVERWRITE and row.current == alices_copy  # her own, unchanged
+    assert isinstance(save_outcome(apply(alice, first)), Saved)
 
-    second = SaveRequest(interaction_id, "tier", "BRONZE", original=bobs_copy)
-    check = check_save(bob, second)
-    assert isinstance(check, ChangedMeanwhile)
-    assert check.current.custom_value == "GOLD"
+    second = preview(bob, plan_save(interaction_id, "tier", "BRONZE", bobs_copy))
+    (check,) = second.rows
+    assert check.change is Change.CONFLICT
+    assert check.current is not None and check.current.custom_value == "GOLD"
+    # Not forced (the user did not say "Overwrite with mine"): nothing is written.
+    before = server.request_count
+    report = apply(bob, second)
+    assert [r.result for r in report.results] == [Result.SKIPPED]
+    assert save_outcome(report) is None
+    assert _methods_since(server, before) == []
     assert server.store.live_tags(interaction_id) == {"tier": "GOLD"}
 
     # Both add the same new key: the second is asked before it replaces the first.
-    adding = SaveRequest(interaction_id, "region", "NORTH")
-    assert check_save(alice, adding) == ClearToSave()
-    assert check_save(bob, SaveRequest(interaction_id, "region", "SOUTH")) == ClearToSave()
-    apply_save(alice, adding)
-    late = check_save(bob, SaveRequest(interaction_id, "region", "SOUTH"))
-    assert isinstance(late, WouldOverwrite) and late.existing.custom_value == "NORTH"
+    adding = preview(alice, plan_save(interaction_id, "region", "NORTH", None))
+    assert [r.change for r in adding.rows] == [Change.CREATE]
+    assert _look(bob, interaction_id, "region", "SOUTH").change is Change.CREATE
+    assert isinstance(save_outcome(apply(alice, adding)), Saved)
+    late = _look(bob, interaction_id, "region", "SOUTH")
+    assert late.change is Change.OVERWRITE
+    assert isinstance(late.op, SetTag) and late.op.based_on is ANYTHING  # what the dialog asks
+    assert late.current is not None and late.current.custom_value == "NORTH"
+    assert server.store.live_tags(interaction_id) == {"tier": "GOLD", "region": "NORTH"}
 
     # One deletes what the other is editing.
     region = alice.find_tag(interaction_id, "region")
     assert region is not None
     bob.delete_tag(region.id)
-    gone = check_save(alice, SaveRequest(interaction_id, "region", "EAST", original=region))
-    assert gone == DeletedMeanwhile(region)
-    assert check_delete(alice, region) == DeletedMeanwhile(region)
+    gone = _look(alice, interaction_id, "region", "EAST", region)
+    assert gone.change is Change.CONFLICT and gone.current is None
+    assert isinstance(gone.op, SetTag) and gone.op.based_on == region
+    (deleting,) = preview(alice, plan_delete([region])).rows
+    assert deleting.change is Change.MISSING and deleting.current is None
+    assert isinstance(deleting.op, DeleteTag) and deleting.op.tag == region
+    # Neither is written unless forced: no one's tag comes back by accident.
+    before = server.request_count
+    apply(alice, preview(alice, plan_save(interaction_id, "region", "EAST", region)))
+    apply(alice, preview(alice, plan_delete([region])))
+    assert _methods_since(server, before) == ["GET", "GET"]  # the two previews' reads
+    assert server.store.live_tags(interaction_id) == {"tier": "GOLD"}
 
 
 def _open(qtbot: QtBot, runner: TaskRunner, client: SdxClient, **kwargs: object) -> TagDialog:
