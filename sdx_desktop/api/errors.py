@@ -236,7 +236,10 @@ class NotAnsweringError(RequestTimeoutError):
     """The call's overall deadline (retries included) passed without a usable answer."""
 
     message = "Survey Dynamix is not answering."
-    advice = "Nothing was changed by the app. Check your connection and try again in a few minutes."
+    advice = (
+        "Check your connection and try again in a few minutes. A change you were saving "
+        "may still have arrived: the app checks before it saves again."
+    )
 
 
 class TlsError(NetworkError):

@@ -58,8 +58,19 @@ class JournalRecorder:
             self.journal.record_outcome(
                 entry_id, Outcome.DONE, tag_id=tag_id, detail=result.message
             )
+        elif _answer_lost(result):
+            # The request may have been carried out, only its answer is missing: leave
+            # the entry unconfirmed, so check_unconfirmed finds out what became of it.
+            self.journal.record_outcome(entry_id, Outcome.PENDING, detail=result.message)
         else:
             self.journal.record_outcome(entry_id, Outcome.FAILED, detail=result.message)
+
+
+def _answer_lost(result: RowResult) -> bool:
+    """No HTTP status came back (a timeout, a dropped connection, an unreadable answer):
+    Survey Dynamix may hold the change."""
+    error = result.error
+    return error is not None and error.status is None and error.retryable
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,8 @@ class Checked:
     entry: Entry
     #: Whether the change is on the server now.
     reached: bool
+    #: The tag holding a set that reached the server (the journal keeps it, for revert).
+    tag_id: int | None = None
 
 
 def check_unconfirmed(api: WriteApi, entries: Sequence[Entry]) -> list[Checked]:
@@ -93,15 +106,21 @@ def check_unconfirmed(api: WriteApi, entries: Sequence[Entry]) -> list[Checked]:
         if entry.action is Action.SET:
             held = None if now is None else now.get(entry.key)
             reached = held is not None and held[1] == entry.new_value
+            found = held[0] if held is not None and reached else None
         else:
             reached = now is None or all(tag_id != entry.tag_id for tag_id, _ in now.values())
-        checked.append(Checked(entry, reached))
+            found = None
+        checked.append(Checked(entry, reached, found))
     return checked
 
 
 def settle(journal: Journal, checked: Sequence[Checked]) -> None:
     """Record what :func:`check_unconfirmed` found."""
-    journal.mark([c.entry.id for c in checked if c.reached], Outcome.DONE, "confirmed later")
+    for c in checked:
+        if c.reached:
+            journal.record_outcome(
+                c.entry.id, Outcome.DONE, tag_id=c.tag_id, detail="confirmed later"
+            )
     journal.mark(
         [c.entry.id for c in checked if not c.reached],
         Outcome.NOT_APPLIED,

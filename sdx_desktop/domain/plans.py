@@ -188,15 +188,35 @@ def undo_plan(report: JobReport) -> Plan:
 
 
 def retry_plan(report: JobReport) -> Plan:
-    """The rows that failed or were never sent, as a plan of their own."""
-    ops = tuple(_without_dependency(r.row.op) for r in report.unfinished)
-    return Plan(ops, report.plan.kind, f"Retry: {report.plan.summary}", report.plan.survey_id)
-
-
-def _without_dependency(op: Operation) -> Operation:
-    if isinstance(op, DeleteTag) and op.after is not None:
-        return DeleteTag(op.tag)
-    return op
+    """The rows that failed or were never sent, as a plan of their own. A delete held back
+    because the change it waits for failed (a rename) goes with that change and still
+    waits for it; a failed row that a later row of the plan overtook (same interaction and
+    key, done or unchanged) is left out, so the retry cannot undo that later row."""
+    results = report.results  # in plan order: results[i].index == i
+    again = {r.index for r in report.unfinished}
+    for r in results:
+        op = r.row.op
+        if isinstance(op, DeleteTag) and op.after in again and r.result is Result.SKIPPED:
+            again.add(r.index)
+    last_settled = {  # (interaction, key) → last row that ended done or unchanged
+        (r.row.interaction_id, r.row.key): r.index
+        for r in results
+        if r.result in (Result.DONE, Result.UNCHANGED)
+    }
+    order = [
+        i
+        for i in sorted(again)
+        if last_settled.get((results[i].row.interaction_id, results[i].row.key), -1) < i
+    ]
+    position = {old: new for new, old in enumerate(order)}
+    ops: list[Operation] = []
+    for index in order:
+        op = results[index].row.op
+        if isinstance(op, DeleteTag) and op.after is not None:
+            op = DeleteTag(op.tag, after=position.get(op.after))
+        ops.append(op)
+    summary = f"Retry: {report.plan.summary}"
+    return Plan(tuple(ops), report.plan.kind, summary, report.plan.survey_id)
 
 
 def revert_plan(entries: Sequence[Entry], summary: str, survey_id: int | None) -> Plan:

@@ -27,8 +27,7 @@ database: no entry is left pending, each "done" entry's change is what the serve
    checks the unconfirmed entries, settles them, resends what did not arrive and re-runs
    the (deterministic) plan.
 
-The last four tests are ``xfail(strict=True)``: each pins an engine bug found while
-writing this suite (see their docstrings); remove the marker with the fix.
+The last four tests pin engine bugs this suite found (see their docstrings), now fixed.
 """
 
 from __future__ import annotations
@@ -749,8 +748,6 @@ def test_killed_mid_job_then_recovered(tmp_path: Path) -> None:
                     done.setdefault((e.interaction_id, e.key), set()).add(e.tag_id)
             # Every operation of the plan is in the journal as done, with the one tag the
             # server holds for it (never a second one: 0 duplicated).
-            # (A change confirmed only after the crash has no tag id: see the xfail test
-            # test_a_create_confirmed_after_a_crash_can_be_reverted.)
             for op in plan.operations:
                 pair = (op.interaction_id, op.key)
                 assert pair in done, pair
@@ -770,7 +767,7 @@ def test_killed_mid_job_then_recovered(tmp_path: Path) -> None:
     assert len(rerun.done) > 0, "the child finished before it was killed"
 
 
-# --- engine bugs found on the way (xfail until fixed) ------------------------------------
+# --- engine bugs found on the way (fixed; these keep them fixed) -------------------------
 
 NO_RETRY = RetryPolicy(attempts=0, backoff=0.0, max_wait=0.05)
 
@@ -791,11 +788,6 @@ def one_interaction(server: SandboxServer, name: str) -> tuple[int, int, Tag]:
     return survey_id, pair[0], tag
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: retry_plan leaves out a rename's delete that was skipped because "
-    "the new key failed, so retrying the rename keeps the old key too (a stray tag)",
-)
 def test_retrying_a_rename_whose_new_key_failed_also_deletes_the_old_key(
     server: SandboxServer,
 ) -> None:
@@ -810,11 +802,6 @@ def test_retrying_a_rename_whose_new_key_failed_also_deletes_the_old_key(
     assert server.store.live_tags(interaction_id) == {"renamed": "v"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: retry_plan re-sends a failed set although a later row of the same "
-    "plan set the same key, so the retry puts back the value the plan replaced",
-)
 def test_a_retry_does_not_put_back_a_value_the_plan_replaced_later(server: SandboxServer) -> None:
     survey_id, interaction_id, _ = one_interaction(server, "Same key twice")
     # E.g. a spreadsheet with two rows for one interaction and key: the later one wins.
@@ -837,11 +824,6 @@ def test_a_retry_does_not_put_back_a_value_the_plan_replaced_later(server: Sandb
     assert server.store.live_tags(interaction_id)["status"] == "final"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a write whose answer was lost (read timeout) is journaled as failed "
-    "although it reached the server; History then shows it failed and Revert skips it",
-)
 def test_a_write_whose_answer_was_lost_is_not_journaled_as_failed(
     server: SandboxServer, tmp_path: Path
 ) -> None:
@@ -863,11 +845,6 @@ def test_a_write_whose_answer_was_lost_is_not_journaled_as_failed(
         assert entry.outcome is Outcome.DONE, entry
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: settle() confirms a create without its tag id, so Revert from "
-    "History finds nothing to delete (the created tag stays)",
-)
 def test_a_create_confirmed_after_a_crash_can_be_reverted(
     server: SandboxServer, tmp_path: Path
 ) -> None:
