@@ -24,6 +24,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.routing import BaseConverter, ValidationError
 
+from .bodies import read_fields
 from .config import SandboxConfig
 from .pipeline import API_PREFIX, RESET_ENVIRON_KEY, ApiError, context, install
 from .responses import (
@@ -246,19 +247,9 @@ def interaction_data(survey_id: int | None = None, interaction_id: int | None = 
     return list_response(rows, config.quirks)
 
 
-def _post_fields() -> Mapping[str, Any]:
-    """Form fields, or the members of a JSON object body."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ParamError("the JSON body must be an object")
-        return body
-    return request.form.to_dict(flat=True)
-
-
 def _upsert_tag() -> Response:
     store, config = context()
-    fields = _post_fields()
+    fields = read_fields(request)  # form fields or a JSON object, valid Unicode only
     for name in ("interaction_id", "custom_key", "custom_value"):
         if name not in fields:
             raise ParamError(f"{name} is required")

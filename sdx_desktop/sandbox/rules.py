@@ -46,7 +46,8 @@ def is_valid_value(value: object) -> bool:
     """Return True if ``value`` is a storable ``custom_value``.
 
     Length is counted in characters (code points), not bytes. Lone
-    surrogates (possible through a JSON body) cannot be stored as UTF-8.
+    surrogates cannot be stored as UTF-8; :mod:`.bodies` refuses them first,
+    with a message that names them, so this is only the last line of defence.
     """
     if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
         return False
