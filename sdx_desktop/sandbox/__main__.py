@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     quirks("--ignore-offset", action="store_true", help="lists always serve the first page")
     quirks(
+        "--loose-key-filter", action="store_true", help="the custom_key filter ignores case"
+    )
+    quirks(
         "--duplicate-rows",
         action="store_true",
         help="every non-empty list page repeats its first record at its end",
@@ -140,6 +143,7 @@ def quirks_from_args(args: argparse.Namespace) -> Quirks:
     return Quirks(
         empty_list=args.empty_list, echo_request=args.echo_request,
         deleted_status=args.deleted_status, ignore_offset=args.ignore_offset,
+        loose_key_filter=args.loose_key_filter,
         duplicate_rows=args.duplicate_rows,
     )  # fmt: skip
 

@@ -236,13 +236,22 @@ def interaction_data(survey_id: int | None = None, interaction_id: int | None = 
         raise ParamError("custom_key must start with a letter and use only A-Z, a-z, 0-9 and _")
     _require_survey(store, survey_id)
     _require_interaction(store, interaction_id)
+    any_case = config.quirks.loose_key_filter
     if not renders_rows(config.quirks):
         page = store.list_tags_json(
-            paging, survey_id=survey_id, interaction_id=interaction_id, custom_key=key
+            paging,
+            survey_id=survey_id,
+            interaction_id=interaction_id,
+            custom_key=key,
+            key_any_case=any_case,
         )
         return list_json_response(page, config.quirks)
     rows = store.list_tags(
-        paging, survey_id=survey_id, interaction_id=interaction_id, custom_key=key
+        paging,
+        survey_id=survey_id,
+        interaction_id=interaction_id,
+        custom_key=key,
+        key_any_case=any_case,
     )
     return list_response(rows, config.quirks)
 

@@ -128,6 +128,9 @@ class Quirks:
     * ``duplicate_rows``: every non-empty list page gets a copy of its first
       record appended, so one id appears twice in the page and the page
       holds one row more than it would (up to ``_limit`` + 1).
+    * ``loose_key_filter``: the ``custom_key`` list filter ignores case (``tier``
+      also finds ``TIER``), as a careless server might; keys stay case-sensitive
+      everywhere else.
     """
 
     ids_as_strings: bool = False
@@ -142,6 +145,7 @@ class Quirks:
     deleted_status: int = 410
     ignore_offset: bool = False
     duplicate_rows: bool = False
+    loose_key_filter: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "omit_fields", frozenset(self.omit_fields))

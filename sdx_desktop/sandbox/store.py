@@ -162,9 +162,10 @@ class Store(Database):
         survey_id: int | None = None,
         interaction_id: int | None = None,
         custom_key: str | None = None,
+        key_any_case: bool = False,
     ) -> list[Record]:
         """One page of live tags, filtered by survey and/or interaction and key."""
-        where, params = _live_tags_where(survey_id, interaction_id, custom_key)
+        where, params = _live_tags_where(survey_id, interaction_id, custom_key, key_any_case)
         sql = (
             f"SELECT {_TAG_COLS} FROM tags WHERE {where} "
             f"ORDER BY id {_direction(paging)} LIMIT ? OFFSET ?"
@@ -178,13 +179,14 @@ class Store(Database):
         survey_id: int | None = None,
         interaction_id: int | None = None,
         custom_key: str | None = None,
+        key_any_case: bool = False,
     ) -> str:
         """The same page as :meth:`list_tags`, as a JSON array built by SQLite itself.
 
         Pages of 1,000 tags are the bulk of a whole-survey load; building them in C
         (with the GIL released) keeps a threaded server from serialising on them.
         """
-        where, params = _live_tags_where(survey_id, interaction_id, custom_key)
+        where, params = _live_tags_where(survey_id, interaction_id, custom_key, key_any_case)
         fields = ", ".join(f"'{name}', {name}" for name in TAG_FIELDS)
         sql = (
             f"SELECT json_group_array(json_object({fields})) FROM ("
@@ -399,9 +401,13 @@ def _check_fields(values: dict[str, Any], allowed: Sequence[str]) -> None:
 
 
 def _live_tags_where(
-    survey_id: int | None, interaction_id: int | None, custom_key: str | None
+    survey_id: int | None,
+    interaction_id: int | None,
+    custom_key: str | None,
+    key_any_case: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) selecting live tags by the list filters."""
+    """The WHERE clause (and its parameters) selecting live tags by the list filters
+    (``key_any_case``: the key filter ignores case, as a careless server might)."""
     terms = ["deleted = 0"]
     params: list[Any] = []
     for column, value in (
@@ -410,6 +416,7 @@ def _live_tags_where(
         ("custom_key", custom_key),
     ):
         if value is not None:
-            terms.append(f"{column} = ?")
+            nocase = " COLLATE NOCASE" if column == "custom_key" and key_any_case else ""
+            terms.append(f"{column} = ?{nocase}")
             params.append(value)
     return " AND ".join(terms), params

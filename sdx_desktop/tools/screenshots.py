@@ -159,6 +159,100 @@ async def capture(out: Path) -> list[Path]:
     return written
 
 
+# --- History window and recovery prompt ----------------------------------------------
+
+
+async def capture_history(out: Path) -> list[Path]:
+    """The History window with several jobs, and the recovery prompt before and after
+    "Check again", over a journal in a temporary folder."""
+    from sdx_desktop.api.auth import BasicCredentials
+    from sdx_desktop.api.client import SdxClient
+    from sdx_desktop.api.http import RetryPolicy
+    from sdx_desktop.domain import plans
+    from sdx_desktop.domain.history import JournalRecorder
+    from sdx_desktop.domain.operations import apply, preview
+    from sdx_desktop.journal import Action, Intent, Journal, Where
+    from sdx_desktop.sandbox import SandboxServer
+    from sdx_desktop.ui.history_window import HistoryWindow
+    from sdx_desktop.ui.recovery import RecoveryDialog, pending_changes
+    from sdx_desktop.ui.tasks import TaskRunner
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        written.append(path)
+
+    server = SandboxServer.start(sample="small")
+    runner = TaskRunner()
+    journal = Journal(Path(tempfile.mkdtemp(prefix="sdx-shots-journal-")) / "journal.sqlite3")
+    where = Where("screenshots", server.base_url)
+    credentials = BasicCredentials(*server.basic)
+    api = SdxClient(credentials, base_url=server.base_url)
+    impatient = SdxClient(
+        credentials, base_url=server.base_url, retry=RetryPolicy(attempts=1, backoff=0.0)
+    )
+    recorder = JournalRecorder(journal, where)
+
+    def run(plan) -> None:  # type: ignore[no-untyped-def]
+        apply(api, preview(api, plan), journal=recorder)
+
+    try:
+        survey = server.store.survey_ids()[0]
+        ids = server.store.interaction_ids(survey)
+        tagged = [i for i in ids if len(server.store.live_tags(i)) >= 3][:4]
+        run(plans.plan_set_on_many(ids[:12], "tier", "GOLD", survey))
+        first = api.list_tags(interaction_id=tagged[0])
+        run(plans.plan_save(tagged[0], first[0].custom_key, "North-East", first[0], survey))
+        second = api.list_tags(interaction_id=tagged[1])
+        run(plans.plan_delete([second[0]], survey))
+        # Survey Dynamix goes down between the preview and the writes.
+        seen = preview(impatient, plans.plan_set_on_many(tagged[2:4], "followup", "yes", survey))
+        server.set_faults(status_rates={503: 1.0}, retry_after=0)
+        apply(impatient, seen, journal=recorder)
+        server.clear_faults()
+
+        history = HistoryWindow(runner, journal, where)
+        history.resize(1180, 560)
+        history.show()
+        await wait_until(lambda: history.model.rowCount() > 0)
+        history.table.selectRow(0)
+        await asyncio.sleep(0.1)
+        save(history, "history-window")
+        history.close()
+
+        # The app was killed in the middle of a job: three changes never answered,
+        # one of which had reached Survey Dynamix.
+        a, b, c = ids[20:23]
+        job = journal.start_job(
+            where, survey_id=survey, kind="bulk set", summary="Set region=WEST on 3 interactions"
+        )
+        for seq, interaction in enumerate((a, b, c)):
+            journal.record_intent(
+                job, Intent(seq, Action.SET, interaction, "region", new_value="WEST")
+            )
+        api.set_tag(a, "region", "WEST")
+        api.set_tag(c, "region", "WEST")
+        dialog = RecoveryDialog(runner, api, journal, where, pending_changes(journal, where))
+        dialog.open()
+        await asyncio.sleep(0.1)
+        save(dialog, "recovery-prompt")
+        dialog.check_again()
+        await wait_until(lambda: dialog.retry_button.isVisible())
+        await asyncio.sleep(0.1)
+        save(dialog, "recovery-prompt-checked")
+        dialog.close()
+    finally:
+        runner.shutdown()
+        api.close()
+        impatient.close()
+        journal.close()
+        server.stop()
+    return written
+
+
 class _PictureKeyring:
     """Stands in for the system keyring while taking pictures: keeps nothing, writes nothing."""
 
@@ -200,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         written = loop.run_until_complete(capture(args.out))
+        written += loop.run_until_complete(capture_history(args.out))
     for path in written:
         print(path)
     return 0

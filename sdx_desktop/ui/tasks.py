@@ -51,6 +51,12 @@ class TaskRunner(QObject):
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def idle(self) -> bool:
+        """No spawned coroutine is unfinished and no blocking call is under way (tests
+        wait for this before checking that something did *not* happen)."""
+        return self._pending == 0 and all(task.done() for task in self._tasks)
+
     def set_reauthenticate(self, handler: Callable[[], Awaitable[bool]] | None) -> None:
         """What to do when the server stops accepting our credentials mid-session
         (normally: show the sign-in dialog). It returns True once signed in again."""

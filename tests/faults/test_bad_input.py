@@ -232,7 +232,7 @@ def test_the_dialog_sends_nothing_for_a_bad_key(
     before = module_sandbox.request_count
     qtbot.keyClick(dialog.value_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     dialog.save()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: dialog._runner.idle, timeout=10_000)
     assert dialog.isVisible()
     assert module_sandbox.request_count == before
     assert module_sandbox.store.live_tags(interaction_id) == {}

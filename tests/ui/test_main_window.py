@@ -55,15 +55,15 @@ def test_scrolling_fetches_pages_until_the_short_one(
     assert not window.tags.exhausted
     assert "more available" in window.status_label.text()
     while not window.tags.exhausted:
-        window.tag_view.scrollToBottom()
-        qtbot.wait(20)
+        window.tag_view.scrollToBottom()  # the view asks for the next page at once
+        assert window.tags.loading
         qtbot.waitUntil(lambda: not window.tags.loading, timeout=10_000)
     assert window.tags.loaded_count == 120
     ids = [t.id for t in window.tags.items]
     assert ids == sorted(sandbox.store.tag_ids(interaction_id=interaction_id))
     before = sandbox.request_count
     window.tag_view.scrollToBottom()
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=10_000)
     assert sandbox.request_count == before  # the short page was the end
 
 
@@ -118,9 +118,10 @@ def test_switching_interaction_during_a_slow_page_paints_only_the_new_one(
         row = picker.model.row_of(interaction_id)
         assert row is not None
         picker.view.setCurrentIndex(picker.proxy.mapFromSource(picker.model.index(row, 0)))
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: window.tags.loading, timeout=10_000)
     qtbot.waitUntil(lambda: window.tags.exhausted, timeout=10_000)
-    qtbot.wait(800)  # the first page's late answer has arrived by now, and been dropped
+    # Both answers have arrived once nothing is under way; the first one was dropped.
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=10_000)
     assert set(painted) == {second}
     assert {t.interaction_id for t in window.tags.items} == {second}
 
@@ -202,7 +203,7 @@ def test_stop_cancels_load_all_and_keeps_what_arrived(
     window.stop_action.trigger()
     qtbot.waitUntil(lambda: not window.tags.loading_all, timeout=5_000)
     loaded = window.tags.loaded_count
-    qtbot.wait(500)
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=10_000)  # the loader has ended
     assert window.tags.loaded_count == loaded < 20_000
     assert window.tags.state is LoadState.STOPPED
     assert window.load_all_action.isEnabled()

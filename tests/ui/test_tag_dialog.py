@@ -124,7 +124,7 @@ def test_invalid_key_cannot_be_saved_even_by_shortcut(
     fill(dialog, "my-key", "x")
     before = sandbox.request_count
     qtbot.keyClick(dialog.value_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: dialog._runner.idle, timeout=WAIT_MS)
     assert dialog.isVisible()
     assert sandbox.request_count == before
     assert sandbox.store.live_tags(interaction_id) == {}
