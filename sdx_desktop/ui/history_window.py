@@ -12,28 +12,22 @@ import logging
 import sqlite3
 from asyncio import Task
 from collections import Counter
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
-from PySide6.QtCore import QDate, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QKeySequence,
     QPalette,
-    QRegularExpressionValidator,
     QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -46,6 +40,13 @@ from PySide6.QtWidgets import (
 from sdx_desktop.domain.plans import revert_plan
 from sdx_desktop.journal import Entry, Journal, Outcome, Where
 
+from .history_actions import (
+    common_survey,
+    revert_changes_state,
+    revert_job_state,
+    revert_summary,
+)
+from .history_filters import HistoryFilterBar, named, wrapped
 from .history_model import (
     HistoryQuery,
     HistoryTableModel,
@@ -65,42 +66,9 @@ Role = QMessageBox.ButtonRole
 
 #: At most this many changes are listed at once (the CSV holds every match).
 DISPLAY_LIMIT = 20_000
-#: Typing in a filter re-reads the list once the typing pauses this long (ms).
-FILTER_DELAY_MS = 300
-
 EMPTY_TEXT = "No changes yet. Every change you make is listed here."
 NO_MATCH_TEXT = "No changes match these filters."
 JOURNAL_ERRORS = (sqlite3.Error, OSError)
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """``widget`` with an object name (tests and the screenshot tool find it by it)."""
-    widget.setObjectName(name)
-    return widget
-
-
-def wrapped(label: QLabel) -> QLabel:
-    label.setWordWrap(True)
-    return label
-
-
-def _common_survey(entries: Sequence[Entry]) -> int | None:
-    surveys = {e.survey_id for e in entries}
-    return surveys.pop() if len(surveys) == 1 else None
-
-
-def revert_summary(entries: Sequence[Entry]) -> str:
-    """One line for the revert job: what is being put back."""
-    if len(entries) == 1:
-        entry = entries[0]
-        return f"Revert: {entry.key} on #{entry.interaction_id}"
-    jobs = {e.job_summary for e in entries}
-    if len(jobs) == 1:
-        return f"Revert: {len(entries):,} changes of “{jobs.pop()}”"
-    return f"Revert: {len(entries):,} changes"
 
 
 class HistoryWindow(QWidget):
@@ -135,13 +103,11 @@ class HistoryWindow(QWidget):
         self._done_per_job: Counter[int] = Counter()
 
         self.model = HistoryTableModel(self)
-        self._build_filters()
+        self.filters = HistoryFilterBar(self)
+        self.filters.changed.connect(self.refresh)
+        self.filters.clear_button.clicked.connect(self.clear_filters)
         self._build_table()
         self._build_buttons()
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(self.refresh)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.close)
         QShortcut(QKeySequence.StandardKey.Refresh, self).activated.connect(self.refresh)
 
@@ -152,7 +118,7 @@ class HistoryWindow(QWidget):
         intro.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(self._filter_row)
+        layout.addWidget(self.filters)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.details)
         layout.addLayout(self._status_row)
@@ -161,65 +127,6 @@ class HistoryWindow(QWidget):
         self._update_actions()
 
     # --- building ----------------------------------------------------------------------
-
-    def _build_filters(self) -> None:
-        number = QRegularExpressionValidator(QRegularExpression(r"\s*#?\s*\d{0,18}\s*"), self)
-
-        def edit(name: str, placeholder: str, accessible: str, width: int) -> QLineEdit:
-            field = named(QLineEdit(), name)
-            field.setPlaceholderText(placeholder)
-            field.setAccessibleName(accessible)
-            field.setClearButtonEnabled(True)
-            field.setMaximumWidth(width)
-            field.textChanged.connect(self._filters_changed)
-            return field
-
-        self.survey_filter = edit("historySurveyFilter", "Survey number", "Filter by survey", 150)
-        self.survey_filter.setValidator(number)
-        self.interaction_filter = edit(
-            "historyInteractionFilter", "Interaction number", "Filter by interaction", 170
-        )
-        self.interaction_filter.setValidator(number)
-        self.key_filter = edit("historyKeyFilter", "Key, e.g. tier", "Filter by key", 200)
-        self.key_filter.setToolTip("The whole key, exactly: “Tier” and “tier” are different keys.")
-
-        today = QDate.currentDate()
-        self.from_check = named(QCheckBox("From"), "historyFromCheck")
-        self.from_check.setAccessibleName("Only changes from a date")
-        self.from_date = named(QDateEdit(today.addDays(-30)), "historyFromDate")
-        self.from_date.setAccessibleName("From date")
-        self.to_check = named(QCheckBox("to"), "historyToCheck")
-        self.to_check.setAccessibleName("Only changes up to a date")
-        self.to_date = named(QDateEdit(today), "historyToDate")
-        self.to_date.setAccessibleName("To date")
-        for check, day in ((self.from_check, self.from_date), (self.to_check, self.to_date)):
-            day.setCalendarPopup(True)
-            day.setDisplayFormat("d MMM yyyy")
-            day.setEnabled(False)
-            check.toggled.connect(day.setEnabled)
-            check.toggled.connect(self._filters_changed)
-            day.dateChanged.connect(self._filters_changed)
-
-        self.clear_filters_button = named(QPushButton("Show all"), "clearFiltersButton")
-        self.clear_filters_button.setAccessibleName("Show all changes (clear the filters)")
-        self.clear_filters_button.setToolTip("Clear the filters")
-        self.clear_filters_button.clicked.connect(self.clear_filters)
-
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Show:"))
-        for widget in (
-            self.survey_filter,
-            self.interaction_filter,
-            self.key_filter,
-            self.from_check,
-            self.from_date,
-            self.to_check,
-            self.to_date,
-            self.clear_filters_button,
-        ):
-            row.addWidget(widget)
-        row.addStretch(1)
-        self._filter_row = row
 
     def _build_table(self) -> None:
         view = named(QTableView(), "historyTable")
@@ -331,34 +238,22 @@ class HistoryWindow(QWidget):
 
     def query(self) -> HistoryQuery:
         """What the filters ask for."""
-        return HistoryQuery(
-            survey_id=_number(self.survey_filter.text()),
-            interaction_id=_number(self.interaction_filter.text()),
-            key=self.key_filter.text().strip() or None,
-            first_day=_day(self.from_date.date()) if self.from_check.isChecked() else None,
-            last_day=_day(self.to_date.date()) if self.to_check.isChecked() else None,
-        )
+        return self.filters.query()
 
     def clear_filters(self) -> None:
-        for field in (self.survey_filter, self.interaction_filter, self.key_filter):
-            field.clear()
-        self.from_check.setChecked(False)
-        self.to_check.setChecked(False)
+        self.filters.clear()
         self.apply_filters()
 
     def apply_filters(self) -> None:
         """Re-read the list with the filters now (instead of after the typing pause)."""
-        self._filter_timer.stop()
+        self.filters.settle()
         self.refresh()
-
-    def _filters_changed(self) -> None:
-        self._filter_timer.start()
 
     # --- reading -------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Read the journal again (now if the window is shown, else when it is next shown)."""
-        self._filter_timer.stop()
+        self.filters.settle()
         if not self.isVisible():
             self._stale = True
             return
@@ -437,50 +332,13 @@ class HistoryWindow(QWidget):
     def _update_actions(self) -> None:
         chosen = self.selected_entries()
         self._show_details(chosen)
-        done = [e for e in chosen if e.outcome is Outcome.DONE]
-        revert, job = self.revert_button, self.revert_job_button
-        if not chosen:
-            revert.setText("Revert this change")
-            revert.setEnabled(False)
-            revert.setToolTip("Select a change in the list first.")
-        elif not done:
-            revert.setText("Revert this change" if len(chosen) == 1 else "Revert these changes")
-            revert.setEnabled(False)
-            revert.setToolTip(
-                "Only changes marked “Done” can be reverted: "
-                + ("this one was" if len(chosen) == 1 else "these were")
-                + " not made on Survey Dynamix, or it never confirmed them."
-            )
-        else:
-            revert.setText(
-                "Revert this change" if len(done) == 1 else f"Revert these {len(done):,} changes"
-            )
-            revert.setEnabled(True)
-            tip = "Put back the values from before, after showing you what that changes."
-            left_out = len(chosen) - len(done)
-            if left_out:
-                tip += (
-                    f" {plural(left_out, 'selected change')} not marked “Done” "
-                    f"{'is' if left_out == 1 else 'are'} left out."
-                )
-            revert.setToolTip(tip)
-
-        jobs = {e.job_id for e in chosen}
-        if len(jobs) != 1:
-            job.setEnabled(False)
-            job.setToolTip(
-                "Select a change first: its whole job is reverted."
-                if not jobs
-                else "The selected changes belong to different jobs. Select changes of one job."
-            )
-        elif not self._done_per_job[next(iter(jobs))]:
-            job.setEnabled(False)
-            job.setToolTip("Nothing in this job is marked “Done”, so there is nothing to revert.")
-        else:
-            job.setEnabled(not self._busy)
-            job.setToolTip(f"Put back everything “{chosen[0].job_summary}” changed.")
-        if self._busy:
-            revert.setEnabled(False)
+        for button, state in (
+            (self.revert_button, revert_changes_state(chosen)),
+            (self.revert_job_button, revert_job_state(chosen, self._done_per_job)),
+        ):
+            button.setText(state.text)
+            button.setEnabled(state.enabled and not self._busy)
+            button.setToolTip(state.tooltip)
         self.save_csv_button.setEnabled(not self._busy)
         self.clear_button.setEnabled(not self._busy)
 
@@ -504,7 +362,7 @@ class HistoryWindow(QWidget):
         done = [e for e in self.selected_entries() if e.outcome is Outcome.DONE]
         if not done:
             return
-        plan = revert_plan(done, revert_summary(done), _common_survey(done))
+        plan = revert_plan(done, revert_summary(done), common_survey(done))
         self.revertRequested.emit(plan)
 
     def revert_job(self) -> Task[None] | None:
@@ -527,7 +385,7 @@ class HistoryWindow(QWidget):
             self._show_message("Nothing in this job is marked “Done”; there is nothing to revert.")
             return
         summary = f"Revert: {sample.job_summary}" if sample.job_summary else revert_summary(done)
-        self.revertRequested.emit(revert_plan(done, summary, _common_survey(done)))
+        self.revertRequested.emit(revert_plan(done, summary, common_survey(done)))
 
     # --- CSV -------------------------------------------------------------------------
 
@@ -609,13 +467,4 @@ class HistoryWindow(QWidget):
         self._update_actions()
 
 
-def _number(text: str) -> int | None:
-    digits = text.replace("#", "").strip()
-    return int(digits) if digits else None
-
-
-def _day(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-__all__ = ["DISPLAY_LIMIT", "EMPTY_TEXT", "HistoryWindow", "named", "revert_summary", "wrapped"]
+__all__ = ["DISPLAY_LIMIT", "EMPTY_TEXT", "HistoryWindow"]

@@ -28,7 +28,6 @@ import html
 import logging
 import sqlite3
 from asyncio import Task
-from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -53,8 +52,9 @@ from sdx_desktop.domain.history import Checked, check_unconfirmed, settle
 from sdx_desktop.domain.plans import resend_plan
 from sdx_desktop.journal import Entry, Journal, Outcome, Where
 
+from .history_actions import common_survey
+from .history_filters import named, wrapped
 from .history_model import CONFIRMED_LATER, NOT_REACHED, SENT_AGAIN, HistoryTableModel, plural
-from .history_window import named, wrapped
 from .layout import compact_rows
 from .questions import ask
 from .tasks import TaskRunner
@@ -87,11 +87,6 @@ def pending_changes(journal: Journal, where: Where) -> list[Entry]:
         if is_undecided(entry) and newest[(entry.interaction_id, entry.key)] == entry.id:
             asked.append(entry)
     return asked[::-1]
-
-
-def _common_survey(entries: Sequence[Entry]) -> int | None:
-    surveys = {e.survey_id for e in entries}
-    return surveys.pop() if len(surveys) == 1 else None
 
 
 def _were(count: int) -> str:
@@ -404,7 +399,7 @@ class RecoveryDialog(QDialog):
 
     async def _send_again(self) -> None:
         missed = self.not_reached
-        plan = resend_plan(missed, _common_survey(missed))
+        plan = resend_plan(missed, common_survey(missed))
         # The old rows stay undecided (only their detail changes, for the History
         # window) until the engine journals the new job, so nothing is lost if the
         # resend is cancelled or fails before it starts.

@@ -183,34 +183,42 @@ def test_filters_by_survey_interaction_key_and_dates(
             change()  # type: ignore[operator]
         return column(window, M.JOB)
 
-    assert shown_after(lambda: window.survey_filter.setText(str(one))) == ["a-Tier", "a-tier"]
-    assert shown_after(lambda: window.key_filter.setText("tier")) == ["a-tier"]  # case-sensitive
-    window.survey_filter.clear()
+    assert shown_after(lambda: window.filters.survey_filter.setText(str(one))) == [
+        "a-Tier",
+        "a-tier",
+    ]
+    assert shown_after(lambda: window.filters.key_filter.setText("tier")) == [
+        "a-tier"
+    ]  # case-sensitive
+    window.filters.survey_filter.clear()
     assert shown_after(window.apply_filters) == ["b-tier", "a-tier"]
-    window.key_filter.clear()
-    assert shown_after(lambda: window.interaction_filter.setText(f"#{b}")) == [
+    window.filters.key_filter.clear()
+    assert shown_after(lambda: window.filters.interaction_filter.setText(f"#{b}")) == [
         "b-region",
         "b-tier",
     ]
-    window.interaction_filter.clear()
+    window.filters.interaction_filter.clear()
 
     # Dates are this computer's calendar days, both ends included.
-    window.from_date.setDate(QDate(2025, 3, 3))
-    window.to_date.setDate(QDate(2025, 3, 4))
-    window.from_check.setChecked(True)
-    assert shown_after(lambda: window.to_check.setChecked(True)) == ["a-tier"]
-    assert shown_after(lambda: window.to_date.setDate(QDate(2025, 3, 5))) == ["a-Tier", "a-tier"]
-    window.to_check.setChecked(False)
+    window.filters.from_date.setDate(QDate(2025, 3, 3))
+    window.filters.to_date.setDate(QDate(2025, 3, 4))
+    window.filters.from_check.setChecked(True)
+    assert shown_after(lambda: window.filters.to_check.setChecked(True)) == ["a-tier"]
+    assert shown_after(lambda: window.filters.to_date.setDate(QDate(2025, 3, 5))) == [
+        "a-Tier",
+        "a-tier",
+    ]
+    window.filters.to_check.setChecked(False)
     today = date.today()
-    window.from_date.setDate(QDate(today.year, today.month, today.day))
+    window.filters.from_date.setDate(QDate(today.year, today.month, today.day))
     assert shown_after(window.apply_filters) == ["b-region", "b-tier"]
     tomorrow = today + timedelta(days=1)
-    window.from_date.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+    window.filters.from_date.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
     assert shown_after(window.apply_filters) == []
     assert window.stack.currentWidget() is window.empty_state
     assert window.empty_state.text() == "No changes match these filters."
 
-    assert shown_after(window.clear_filters_button.click) == [
+    assert shown_after(window.filters.clear_button.click) == [
         "b-region",
         "b-tier",
         "a-Tier",
@@ -242,11 +250,11 @@ def test_dates_are_this_computers_days(
         set_when(journal, [made[name]], at)
     window = open_window(qtbot, runner, journal, where)
     assert column(window, M.WHEN)[0] == "4 Mar 2025, 00:30"
-    window.from_date.setDate(QDate(2025, 3, 3))
-    window.to_date.setDate(QDate(2025, 3, 3))
-    window.from_check.setChecked(True)
+    window.filters.from_date.setDate(QDate(2025, 3, 3))
+    window.filters.to_date.setDate(QDate(2025, 3, 3))
+    window.filters.from_check.setChecked(True)
     with qtbot.waitSignal(window.refreshed, timeout=WAIT_MS):
-        window.to_check.setChecked(True)
+        window.filters.to_check.setChecked(True)
     assert column(window, M.JOB) == ["3 March UTC", "late on 2 March UTC"]
 
 
@@ -290,6 +298,9 @@ def test_revert_this_change_puts_the_old_value_back(
     assert "nothing to revert" in window.revert_job_button.toolTip()
 
     select_rows(window, 2)  # PLATINUM on a
+    assert window.details.text().startswith(
+        f"Interaction #{a}, key tier: Set GOLD → PLATINUM\nDone."
+    )
     assert window.revert_button.isEnabled()
     assert window.revert_button.text() == "Revert this change"
     with qtbot.waitSignal(window.revertRequested, timeout=WAIT_MS) as signal:
@@ -337,7 +348,7 @@ def test_revert_whole_job_restores_everything_it_changed(
     window = open_window(qtbot, runner, journal, where)
     # Filtered down to one row of the bulk job: the whole job is still reverted.
     with qtbot.waitSignal(window.refreshed, timeout=WAIT_MS):
-        window.interaction_filter.setText(str(ids[1]))
+        window.filters.interaction_filter.setText(str(ids[1]))
     assert window.model.rowCount() == 1
     select_rows(window, 0)
     assert window.revert_job_button.isEnabled()
@@ -367,7 +378,7 @@ def test_save_as_csv_writes_the_filtered_changes(
     run(client, journal, where, plans.plan_set_on_many([b], "note", "other", survey))
     window = open_window(qtbot, runner, journal, where)
     with qtbot.waitSignal(window.refreshed, timeout=WAIT_MS):
-        window.interaction_filter.setText(str(a))
+        window.filters.interaction_filter.setText(str(a))
 
     target = tmp_path / "audit.csv"
     monkeypatch.setattr(window, "choose_csv_path", lambda: target)
