@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_account ON entries (account, base_url, id);
 CREATE INDEX IF NOT EXISTS entries_pending ON entries (outcome) WHERE outcome = 'pending';
+CREATE INDEX IF NOT EXISTS entries_by_job ON entries (job_id, seq);
 """
 
 

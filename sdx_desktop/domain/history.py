@@ -16,6 +16,10 @@ from sdx_desktop.journal import Action, Entry, Intent, Journal, Outcome, Where
 
 from .operations import DeleteTag, Plan, Planned, Result, RowResult, SetTag, WriteApi
 
+#: Journal details :func:`settle` writes (the History window words them for people).
+CONFIRMED_LATER = "confirmed later"
+NOT_REACHED = "did not reach Survey Dynamix"
+
 
 class JournalRecorder:
     """Implements the engine's ``JobJournal`` on a :class:`Journal` for one account."""
@@ -119,12 +123,12 @@ def settle(journal: Journal, checked: Sequence[Checked]) -> None:
     for c in checked:
         if c.reached:
             journal.record_outcome(
-                c.entry.id, Outcome.DONE, tag_id=c.tag_id, detail="confirmed later"
+                c.entry.id, Outcome.DONE, tag_id=c.tag_id, detail=CONFIRMED_LATER
             )
     journal.mark(
         [c.entry.id for c in checked if not c.reached],
         Outcome.NOT_APPLIED,
-        "did not reach Survey Dynamix",
+        NOT_REACHED,
     )
 
 

@@ -384,23 +384,26 @@ class Changes(QObject):
 
     def check_unconfirmed(self) -> None:
         """At sign-in: offer to settle changes a crash or a lost connection left open."""
-        if self.journal is None or self.where is None:
-            return
+        if self.journal is not None and self.where is not None:
+            self.window.runner.spawn(self._check_unconfirmed(self.journal, self.where))
+
+    async def _check_unconfirmed(self, journal: Journal, where: Where) -> None:
         from .recovery import RecoveryDialog, pending_changes
 
-        entries = pending_changes(self.journal, self.where)
-        if not entries:
+        entries = await self.window.runner.run(pending_changes, journal, where)
+        if not entries or self.journal is not journal:
             return
         dialog = RecoveryDialog(
             self.window.runner,
             self.window.api,
-            self.journal,
-            self.where,
+            journal,
+            where,
             entries,
             parent=self.window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.resendRequested.connect(lambda plan: self.open_preview(plan))
+        dialog.journalChanged.connect(self._refresh_history)
         dialog.open()
         self.recovery_dialog = dialog
 

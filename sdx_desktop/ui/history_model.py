@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from sdx_desktop.domain.history import NOT_REACHED
 from sdx_desktop.journal import Action, Entry, Journal, Outcome, Where
 
 from .paged_model import ObjectRole, SortRole
@@ -33,10 +34,7 @@ Index = QModelIndex | QPersistentModelIndex
 JOURNAL_TIME = "%Y-%m-%d %H:%M:%S"
 #: What ``settle`` writes for a change Survey Dynamix does not hold: still to decide on
 #: (send again or discard). After "Send again" the detail becomes :data:`SENT_AGAIN`.
-NOT_REACHED = "did not reach Survey Dynamix"
 SENT_AGAIN = "sent again"
-#: What ``settle`` writes for a change found on the server after all.
-CONFIRMED_LATER = "confirmed later"
 
 VALUE_LIMIT = 40
 TOOLTIP_LIMIT = 2000

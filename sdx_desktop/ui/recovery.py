@@ -48,13 +48,19 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from sdx_desktop.api.errors import SdxError
-from sdx_desktop.domain.history import Checked, check_unconfirmed, settle
+from sdx_desktop.domain.history import (
+    CONFIRMED_LATER,
+    NOT_REACHED,
+    Checked,
+    check_unconfirmed,
+    settle,
+)
 from sdx_desktop.domain.plans import resend_plan
 from sdx_desktop.journal import Entry, Journal, Outcome, Where
 
 from .history_actions import common_survey
 from .history_filters import named, wrapped
-from .history_model import CONFIRMED_LATER, NOT_REACHED, SENT_AGAIN, HistoryTableModel, plural
+from .history_model import SENT_AGAIN, HistoryTableModel, plural
 from .layout import compact_rows
 from .questions import ask
 from .tasks import TaskRunner
