@@ -17,6 +17,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="sdx-desktop",
         description=f"{APP_NAME}: browse and edit Survey Dynamix interaction tags.",
+        epilog="On the command line, without a window: 'sdx-desktop export --help' (tags to "
+        "a CSV or Excel file) and 'sdx-desktop import --help' (tags from one).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -43,7 +45,13 @@ def main(argv: list[str]) -> int:
     """Run the app until its window closes; returns the exit code.
 
     Reuses an existing ``QApplication`` (scripts and tests drive this same path).
+    ``export`` and ``import`` go to the command line (:mod:`sdx_desktop.cli`) before
+    anything imports Qt.
     """
+    if argv and argv[0] in ("export", "import"):
+        from sdx_desktop.cli import main as command_line
+
+        return command_line(argv)
     args = parse_args(argv)
     if args.self_test:
         from sdx_desktop.selftest import self_test
