@@ -253,6 +253,108 @@ async def capture_history(out: Path) -> list[Path]:
     return written
 
 
+# --- Preview dialog and bulk input dialogs --------------------------------------------
+
+
+async def capture_bulk(out: Path) -> list[Path]:
+    """The preview dialog (mixed changes with a conflict), its progress while saving, the
+    per-row results with failures, and the three bulk input dialogs."""
+    from sdx_desktop.api.auth import BasicCredentials
+    from sdx_desktop.api.client import SdxClient
+    from sdx_desktop.api.http import RetryPolicy
+    from sdx_desktop.domain.operations import Plan, SetTag
+    from sdx_desktop.sandbox import SandboxServer
+    from sdx_desktop.ui.bulk_dialogs import RemoveKeyDialog, ReplaceValuesDialog, SetTagDialog
+    from sdx_desktop.ui.preview_dialog import PreviewDialog
+    from sdx_desktop.ui.tasks import TaskRunner
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        written.append(path)
+
+    server = SandboxServer.start(sample="none")
+    runner = TaskRunner()
+    # No retries: a 503 shows up as a failed row, as it would after the client's retries.
+    api = SdxClient(
+        BasicCredentials(*server.basic),
+        base_url=server.base_url,
+        retry=RetryPolicy(attempts=0, backoff=0.0),
+    )
+    store = server.store
+    try:
+        survey = store.create_survey("Customer feedback — March")
+        ids = [store.create_interaction(survey) for _ in range(40)]
+        for n, i in enumerate(ids[:14]):
+            api.set_tag(i, "region", ["north ", "South", "North", "east"][n % 4])
+        api.set_tag(ids[20], "Region", "West")  # a key differing only by case
+        seen = api.set_tag(ids[21], "region", "north")
+        store.set_tag_value_directly(seen.id, "North-East (agreed with team lead)")
+        ops = [SetTag(i, "region", "North") for i in ids[:14] + ids[22:]]
+        ops[1:1] = [
+            SetTag(ids[21], "region", "North", based_on=seen),
+            SetTag(ids[20], "region", "North"),
+            SetTag(ids[3], "2nd_region", "North"),
+            SetTag(987_654, "region", "North"),
+        ]
+        plan = Plan(tuple(ops), "bulk set", f"Set region=North on {len(ops)} interactions", survey)
+        dialog = PreviewDialog(runner, api, plan, title="Set region on many interactions")
+        dialog.resize(1100, 620)
+        dialog.start()
+        await wait_until(lambda: dialog.apply_button.isVisible())
+        await asyncio.sleep(0.1)
+        save(dialog, "preview-dialog")
+
+        server.set_faults(latency_ms=400, status_rates={503: 0.15}, retry_after=0)
+        dialog.apply_button.click()
+        await wait_until(lambda: dialog.progress_bar.value() >= 8)
+        await asyncio.sleep(0.1)
+        save(dialog, "preview-dialog-saving")
+        await wait_until(lambda: dialog.close_button.isVisible(), timeout=60)
+        server.clear_faults()
+        await asyncio.sleep(0.1)
+        save(dialog, "preview-dialog-results")
+        dialog.close()
+
+        known = ["agent", "priority", "Region", "region", "tier"]
+        set_tag = SetTagDialog(selected_count=37, known_keys=known)
+        set_tag.key_combo.setEditText("tier")
+        set_tag.value_edit.setPlainText("GOLD")
+        set_tag.open()
+        await asyncio.sleep(0.1)
+        save(set_tag, "bulk-set-tag-dialog")
+        set_tag.close()
+
+        remove = RemoveKeyDialog(known, survey_name="Customer feedback — March")
+        remove.key_combo.setEditText("Priority")
+        remove.open()
+        await asyncio.sleep(0.1)
+        save(remove, "bulk-remove-key-dialog")
+        remove.close()
+
+        replace = ReplaceValuesDialog(
+            known,
+            known_values={"region": ["South", "North ", "north", "east"]},
+            survey_name="Customer feedback — March",
+        )
+        replace.key_combo.setCurrentText("region")
+        replace.find_edit.setText("north")
+        replace.replace_edit.setText("North")
+        replace.trim.setChecked(True)
+        replace.open()
+        await asyncio.sleep(0.1)
+        save(replace, "bulk-replace-values-dialog")
+        replace.close()
+    finally:
+        runner.shutdown()
+        api.close()
+        server.stop()
+    return written
+
+
 class _PictureKeyring:
     """Stands in for the system keyring while taking pictures: keeps nothing, writes nothing."""
 
@@ -295,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     with loop:
         written = loop.run_until_complete(capture(args.out))
         written += loop.run_until_complete(capture_history(args.out))
+        written += loop.run_until_complete(capture_bulk(args.out))
     for path in written:
         print(path)
     return 0
