@@ -5,6 +5,9 @@ is never calculated here)."""
 
 from __future__ import annotations
 
+import html
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -155,6 +158,8 @@ def read_workbook(
     except calamine.CalamineError as error:
         raise ReadError(f"The sheet “{chosen}” cannot be read ({_short(error)}).") from None
     header, header_row, rows, numbers = _rows(data)
+    if kind == "xlsx":
+        _refuse_uncalculated(path, chosen, header)
     return Table(
         header=header,
         rows=rows,
@@ -165,6 +170,66 @@ def read_workbook(
         header_row=header_row,
         notes=("Formula cells are read as the result Excel saved with them; dates as YYYY-MM-DD.",),
     )
+
+
+_FORMULA_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>((?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b.*?)</(?:\w+:)?c>", re.S
+)
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def _refuse_uncalculated(path: Path, sheet: str, header: tuple[str, ...]) -> None:
+    """A formula saved without its result (scripts write them so; Excel never does) would
+    read as an empty cell, i.e. "leave as is", silently. Refuse it instead, by name."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            data = archive.read(part) if part else b""
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return  # calamine read it; nothing more to learn here
+    if b"<f" not in data and b":f" not in data:
+        return
+    for match in _FORMULA_CELL.finditer(data):
+        if _VALUE.search(match[2]):
+            continue
+        ref = _REF.search(match[1])
+        if ref is None:
+            continue
+        letters, row = ref[1].decode(), int(ref[2])
+        index = _column_index(letters)
+        name = header[index].strip() if index < len(header) else ""
+        formula = re.sub(rb"<[^>]*>", b"", match[2]).decode("utf-8", "replace")[:40]
+        raise ReadError(
+            f"The cell holds a formula (={formula}) without a calculated result, and "
+            "formulas are not calculated here. Open the file in Excel and save it (Excel "
+            "stores the results), or type the value itself.",
+            row=row,
+            column=name or letters,
+        )
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    book = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    for tag in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        name = re.search(rb'\bname="([^"]*)"', tag[0])
+        rid = re.search(rb'\br:id="([^"]*)"', tag[0])
+        if name and rid and html.unescape(name[1].decode()) == sheet:
+            for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                if re.search(rb'\bId="' + re.escape(rid[1]) + rb'"', rel[0]):
+                    target = re.search(rb'\bTarget="([^"]*)"', rel[0])
+                    if target:
+                        text = target[1].decode()
+                        return text.lstrip("/") if text.startswith("/") else "xl/" + text
+    return None
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def _first_worksheet(book: Any, names: tuple[str, ...]) -> str:
