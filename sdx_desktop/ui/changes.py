@@ -250,11 +250,9 @@ class Changes(QObject):
             return
         everything = targets == "all"
         dialog = SetTagDialog(
-            target_text=(
-                f"on every interaction of {window.survey.display_name}"
-                if everything
-                else f"on {len(targets):,} selected interaction{'s' if len(targets) != 1 else ''}"
-            ),
+            selected_count=None if everything else len(targets),
+            survey_name=window.survey.display_name,
+            known_keys=self._known_keys(),
             parent=window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -291,7 +289,9 @@ class Changes(QObject):
         targets = window.interactions.selected_targets()
         if window.survey is None or not targets:
             return
-        dialog = RemoveKeyDialog(known_keys=self._known_keys(), parent=window)
+        dialog = RemoveKeyDialog(
+            self._known_keys(), survey_name=window.survey.display_name, parent=window
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def accepted() -> None:
@@ -323,7 +323,10 @@ class Changes(QObject):
         if window.survey is None:
             return
         dialog = ReplaceValuesDialog(
-            known_keys=self._known_keys(), sample_values=self._sample_values(), parent=window
+            self._known_keys(),
+            known_values=self._sample_values(),
+            survey_name=window.survey.display_name,
+            parent=window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
