@@ -52,8 +52,9 @@ _KEEP_THEIRS = object()
 
 
 def _needs_asking(row: Planned) -> bool:
-    """Someone else's change, or replacing a key the user did not open (add, rename)."""
-    if row.change is Change.CONFLICT:
+    """Someone else's change, replacing a key the user did not open (add, rename), or a
+    new key that differs from an existing one only by case."""
+    if row.change is Change.CONFLICT or (row.change is Change.CREATE and row.case_twin):
         return True
     return (
         row.change is Change.OVERWRITE
@@ -291,6 +292,22 @@ class TagDialog(QDialog):
         None to stop, _KEEP_THEIRS when the user kept the other version, or a new Plan."""
         key = html.escape(row.key)
         current = row.current
+        if row.change is Change.CREATE and row.case_twin:
+            answer = await ask(
+                self,
+                title="A similar key exists",
+                text=(
+                    f"This interaction already has the key <b>{html.escape(row.case_twin)}</b>, "
+                    f"which differs from <b>{key}</b> only in capital letters. Keys are "
+                    "case-sensitive: reports would treat them as two different keys."
+                ),
+                details=f"Add <b>{key}</b> as a separate key anyway?",
+                choices=[("Add anyway", Role.AcceptRole), ("Cancel", Role.RejectRole)],
+                default=1,
+                icon=QMessageBox.Icon.Warning,
+                object_name="caseTwinWarning",
+            )
+            return True if answer == "Add anyway" else None
         if row.change is Change.OVERWRITE and current is not None:
             answer = await ask(
                 self,

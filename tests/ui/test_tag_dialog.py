@@ -634,3 +634,27 @@ def test_no_question_box_is_left_open(
     wait_closed(qtbot, dialog)
     for name in ("overwriteWarning", "conflictDialog", "deletedMeanwhile", "renameHalfDone"):
         assert find_box(name) is None
+
+
+# --- keys that differ only by case --------------------------------------------------------
+
+
+def test_a_key_differing_only_by_case_is_warned_about(
+    qtbot: QtBot,
+    make_dialog: MakeDialog,
+    client: SdxClient,
+    sandbox: SandboxServer,
+    interaction_id: int,
+) -> None:
+    client.set_tag(interaction_id, "Tier", "GOLD")
+    dialog = make_dialog(interaction_id=interaction_id)
+    fill(dialog, key="tier", value="SILVER")
+    click_save(qtbot, dialog)
+    said = answer(qtbot, "caseTwinWarning", "Cancel")
+    assert "<b>Tier</b>" in said.text and "<b>tier</b>" in said.text
+    wait_idle(qtbot, dialog)
+    assert sandbox.store.live_tags(interaction_id) == {"Tier": "GOLD"}
+    click_save(qtbot, dialog)
+    answer(qtbot, "caseTwinWarning", "Add anyway")
+    wait_closed(qtbot, dialog)
+    assert sandbox.store.live_tags(interaction_id) == {"Tier": "GOLD", "tier": "SILVER"}
