@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -71,6 +71,28 @@ async def wait_until(condition: Callable[[], object], timeout: float = 120.0) ->
         if time.monotonic() > deadline:
             raise TimeoutError("benchmark step did not finish")
         await asyncio.sleep(0.002)
+
+
+async def wait_for_signal(
+    signal: SignalInstance, condition: Callable[[], object], timeout: float = 120.0
+) -> None:
+    """Wait until ``condition`` holds, checking it each time ``signal`` fires: no polling
+    timer on the UI thread while a measured load runs."""
+    if condition():
+        return
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_args: object) -> None:
+        if not done.done() and condition():
+            done.set_result(None)
+
+    signal.connect(check)
+    try:
+        await asyncio.wait_for(done, timeout)
+    except TimeoutError:
+        raise TimeoutError("benchmark step did not finish") from None
+    finally:
+        signal.disconnect(check)
 
 
 class Heartbeat(QObject):

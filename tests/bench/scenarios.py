@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import subprocess
 import sys
@@ -19,7 +20,16 @@ from sdx_desktop.ui.main_window import MainWindow
 from sdx_desktop.ui.session import ClientProxy
 from sdx_desktop.ui.tasks import TaskRunner
 
-from .harness import Heartbeat, median, percentile, process_cpu_seconds, rss_mb, wait_until
+from .harness import (
+    Heartbeat,
+    median,
+    percentile,
+    process_cpu_seconds,
+    rss_mb,
+    wait_for_signal,
+    wait_until,
+)
+from .transport import client_alone, planned_offsets, transport_floor
 
 LATENCY_MS = 50
 PAGE = 1000
@@ -45,6 +55,10 @@ async def pick_survey(window: MainWindow, name_part: str) -> Survey:
     return survey
 
 
+def big_survey_id(client: SdxClient) -> int:
+    return next(s.id for s in client.list_surveys() if BIG_SURVEY in s.name)
+
+
 def sequential_load(client: SdxClient, survey_id: int) -> int:
     """The reference: the same 1,000-row pages, one after another."""
     total, offset = 0, 0
@@ -59,67 +73,140 @@ def sequential_load(client: SdxClient, survey_id: int) -> int:
 @dataclass
 class WholeSurvey:
     tags: float
+    #: Load all through the window (timed in a load without the heartbeat).
     app_s: float
+    #: The same pages with no UI: bytes only (transport floor), and the client alone.
+    floor_s: float
+    client_s: float
+    #: Pages of the walk (all data pages), and bytes the floor read.
+    pages: float
+    floor_mb: float
     sequential_s: float
     network_limit_s: float
     cpu_limit_s: float
     app_cpu_s: float
     server_cpu_s: float
+    #: CPU the UI thread itself used during the timed load.
+    ui_cpu_s: float
+    #: The load with the heartbeat on: its time, the UI's lateness, and memory.
+    heartbeat_s: float
     freeze_max_ms: float
     freeze_p99_ms: float
     memory_mb: float
+    #: Ratios of each run (their medians are the figures reported).
+    app_per_floor: float
+    client_per_floor: float
+    #: Memory of the runs after the first (they reuse memory earlier runs freed).
+    memory_later_mb: float = 0.0
 
 
-async def whole_survey(runner: TaskRunner, url: str, server_pid: int) -> WholeSurvey:
-    client = demo_client(url)
+@dataclass
+class _WindowLoad:
+    survey_id: int
+    tags: int
+    seconds: float
+    app_cpu_s: float
+    server_cpu_s: float
+    ui_cpu_s: float
+    memory_mb: float
+    lateness_ms: list[float]
+
+
+async def _load_in_window(
+    runner: TaskRunner, client: SdxClient, server_pid: int, *, heartbeat: bool
+) -> _WindowLoad:
+    """Survey → "All interactions" → Load all, in a new window."""
     window = open_window(runner, client)
     survey = await pick_survey(window, BIG_SURVEY)
     window.interactions.select_all_interactions()
     await wait_until(lambda: window.tags.loaded_count > 0 and not window.tags.loading)
     idle_mb = rss_mb()
-    heartbeat = Heartbeat()
+    beats = Heartbeat()
     app_cpu, server_cpu = process_cpu_seconds(), process_cpu_seconds(server_pid)
-    heartbeat.start()
+    ui_cpu = time.thread_time()  # this coroutine runs on the UI thread
+    if heartbeat:
+        beats.start()
     started = time.perf_counter()
     window.load_all_action.trigger()
-    await wait_until(lambda: window.tags.exhausted and not window.tags.loading_all)
-    app_s = time.perf_counter() - started
-    heartbeat.stop()
-    app_cpu = process_cpu_seconds() - app_cpu
-    server_cpu = process_cpu_seconds(server_pid) - server_cpu
-    loaded_mb = rss_mb()
-    tags = window.tags.loaded_count
+    await wait_for_signal(
+        window.tags.stateChanged, lambda: window.tags.exhausted and not window.tags.loading_all
+    )
+    seconds = time.perf_counter() - started
+    beats.stop()
+    load = _WindowLoad(
+        survey_id=survey.id,
+        tags=window.tags.loaded_count,
+        seconds=seconds,
+        app_cpu_s=process_cpu_seconds() - app_cpu,
+        server_cpu_s=process_cpu_seconds(server_pid) - server_cpu,
+        ui_cpu_s=time.thread_time() - ui_cpu,
+        memory_mb=rss_mb() - idle_mb,
+        lateness_ms=beats.lateness_ms() if heartbeat else [],
+    )
+    window.close()
+    return load
+
+
+async def whole_survey(runner: TaskRunner, url: str, server_pid: int) -> WholeSurvey:
+    """One run: a load with the heartbeat (UI lateness, memory), a timed load without it
+    (the heartbeat's own wake-ups slow a load by several per cent), then the client
+    alone, the transport floor and the sequential reference, in that order."""
+    client = demo_client(url)
+    watched = await _load_in_window(runner, client, server_pid, heartbeat=True)
+    timed = await _load_in_window(runner, client, server_pid, heartbeat=False)
+    tags, survey_id = timed.tags, timed.survey_id
+    assert watched.tags == tags, (watched.tags, tags)
+    # The same list without the window: the client alone, then bytes only.
+    alone = await runner.run(client_alone, client, survey_id)
+    assert alone.tags == tags and alone.refused == 0, alone
+    offsets = planned_offsets(tags)
+    assert len(offsets) == alone.requests, (len(offsets), alone.requests)
+    floor = await runner.run(transport_floor, url, survey_id, offsets)
     started = time.perf_counter()
-    counted = await runner.run(sequential_load, client, survey.id)
+    counted = await runner.run(sequential_load, client, survey_id)
     sequential_s = time.perf_counter() - started
     assert counted == tags, (counted, tags)
-    pages = math.ceil((tags + 1) / PAGE)
-    lateness = heartbeat.lateness_ms()
-    window.close()
+    pages = len(offsets)
     client.close()
+    lateness = watched.lateness_ms
     return WholeSurvey(
         tags=tags,
-        app_s=app_s,
+        app_s=timed.seconds,
+        floor_s=floor.seconds,
+        client_s=alone.seconds,
+        pages=pages,
+        floor_mb=floor.bytes / 2**20,
         sequential_s=sequential_s,
         network_limit_s=math.ceil(pages / client.concurrency) * LATENCY_MS / 1000,
-        cpu_limit_s=(app_cpu + server_cpu) / 2,  # two cores shared by app and server
-        app_cpu_s=app_cpu,
-        server_cpu_s=server_cpu,
+        # two cores shared by app and server
+        cpu_limit_s=(timed.app_cpu_s + timed.server_cpu_s) / 2,
+        app_cpu_s=timed.app_cpu_s,
+        server_cpu_s=timed.server_cpu_s,
+        ui_cpu_s=timed.ui_cpu_s,
+        heartbeat_s=watched.seconds,
         freeze_max_ms=max(lateness, default=0.0),
         freeze_p99_ms=percentile(lateness, 99),
-        memory_mb=loaded_mb - idle_mb,
+        memory_mb=watched.memory_mb,
+        app_per_floor=timed.seconds / floor.seconds,
+        client_per_floor=alone.seconds / floor.seconds,
     )
 
 
 def median_run(runs: list[WholeSurvey]) -> WholeSurvey:
-    """Each figure the median over the runs (one noisy run decides nothing)."""
+    """Each figure the median over the runs (one noisy run decides nothing); ratios are
+    medians of each run's own ratio (its load and its floor measured moments apart).
+    Memory is the first run's: later runs reuse memory the earlier ones freed, which
+    would flatter the figure."""
     first = runs[0]
-    return WholeSurvey(
+    merged = WholeSurvey(
         **{
             name: median([getattr(run, name) for run in runs])
             for name in first.__dataclass_fields__
         }
     )
+    merged.memory_mb = first.memory_mb
+    merged.memory_later_mb = median([run.memory_mb for run in runs[1:]])
+    return merged
 
 
 class _FirstPaint(QObject):
@@ -194,6 +281,9 @@ async def request_counts(runner: TaskRunner) -> Requests:
         client = demo_client(server.base_url)
         window = open_window(runner, client)
         await wait_until(lambda: window.surveys.model.exhausted)
+        # The window restores the last survey shown: let what that loads finish first.
+        await asyncio.sleep(0.5)
+        await wait_until(lambda: not window.interactions.model.loading and not window.tags.loading)
         # Not the survey the window restores from the last run: opening it must cost.
         small = next(s for s in window.surveys.model.items if "Branch Visit" in s.name)
         server.reset_request_count()
@@ -215,7 +305,10 @@ async def request_counts(runner: TaskRunner) -> Requests:
         window.load_all_action.trigger()
         await wait_until(lambda: window.tags.exhausted and not window.tags.loading_all)
         load_all = server.request_count
-        pages = math.ceil((window.tags.loaded_count + 1) / PAGE)
+        walk = window.tags.load_all_walk
+        assert walk is not None and walk.refused == 0, walk
+        pages = walk.requests
+        assert pages == len(planned_offsets(window.tags.loaded_count)), pages
         window.close()
         client.close()
     finally:
