@@ -253,7 +253,9 @@ def walk_pages(
     planned = walk.next_offset()
     try:
         while True:
-            while len(window) < concurrency:
+            # Plan twice as far ahead as runs at once, so a worker never idles behind one
+            # slow page; pages not started yet are simply dropped at the end.
+            while len(window) < 2 * concurrency:
                 window.append((planned, pool.submit(fetch_page, planned, walk.page_size)))
                 planned += walk.stride
             offset, future = window.popleft()
@@ -266,7 +268,7 @@ def walk_pages(
             if walk.done:
                 return
             expected = walk.next_offset()
-            if window[0][0] != expected:
+            if not window or window[0][0] != expected:
                 _drop(window)
                 planned = expected
     finally:

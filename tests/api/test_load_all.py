@@ -70,3 +70,13 @@ def test_a_failing_page_raises_and_stops() -> None:
 @dataclass(frozen=True)
 class Row:
     id: int
+
+
+def test_one_page_at_a_time_over_several_pages() -> None:
+    rows = [Row(i) for i in range(1, 26)]
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        return rows[offset : offset + limit]
+
+    pages = list(walk_pages(fetch, page_size=10, concurrency=1))
+    assert [r.id for page in pages for r in page] == list(range(1, 26))
