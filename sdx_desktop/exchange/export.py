@@ -32,7 +32,7 @@ from .table import (
     Layout,
     WriteError,
 )
-from .xlsx_format import XlsxSink
+from .xlsx_writer import XlsxSink
 
 #: Progress is reported (and cancel checked) every this many tags.
 STEP = 1000

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -74,23 +75,62 @@ def export_from_server(
                 f"Interaction {interaction_id} belongs to survey {interaction.survey_id}, "
                 f"not to survey {survey_id}."
             )
-        refs = {interaction.id: interaction}
         pages = api.iter_tag_pages(interaction_id=interaction_id, cancel=cancel)
-    else:
-        refs = (
-            interactions if interactions is not None else read_interactions(api, survey_id, cancel)
-        )
+        return _write(pages, path, layout, fmt, {interaction.id: interaction}, progress, cancel)
+    if interactions is not None:
         pages = api.iter_tag_pages(survey_id=survey_id, cancel=cancel)
+        return _write(pages, path, layout, fmt, interactions, progress, cancel, every=True)
+    # The interactions (for External ref) load while the tags do; the first row waits
+    # for them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdx-export") as pool:
+        later = pool.submit(read_interactions, api, survey_id, cancel)
+        try:
+            pages = api.iter_tag_pages(survey_id=survey_id, cancel=cancel)
+            return _write(pages, path, layout, fmt, _Later(later), progress, cancel, every=True)
+        finally:
+            later.cancel()
+
+
+def _write(
+    pages: Iterator[list[Tag]],
+    path: str | Path,
+    layout: Layout,
+    fmt: Format,
+    refs: Mapping[int, Interaction],
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    *,
+    every: bool = False,
+) -> ExportSummary:
     return write_tags(
         (tag for page in pages for tag in page),
         path,
         layout=layout,
         fmt=fmt,
         interactions_by_id=refs,
-        all_interactions=interaction_id is None,
+        all_interactions=every,
         progress=progress,
         cancel=cancel,
     )
+
+
+class _Later(Mapping[int, Interaction]):
+    """The interactions being read in another thread; the first look waits for them."""
+
+    def __init__(self, future: Future[dict[int, Interaction]]) -> None:
+        self._future = future
+
+    def _all(self) -> dict[int, Interaction]:
+        return self._future.result()
+
+    def __getitem__(self, key: int) -> Interaction:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 # --- summing up an import --------------------------------------------------------------

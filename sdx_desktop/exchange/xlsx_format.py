@@ -1,127 +1,25 @@
-"""Excel workbooks: writing XLSX with ``xlsxwriter`` (streamed, constant memory, every
-value a text cell) and reading XLSX — and the older XLS and OpenDocument ODS — with
-``python-calamine`` (the values Excel saved: a formula cell gives its saved result and
-is never calculated here)."""
+"""Reading Excel workbooks — XLSX, and the older XLS and OpenDocument ODS — with
+``python-calamine`` (Rust; about ten times faster than openpyxl here): the values Excel
+saved. A formula cell gives its saved result and is never calculated here; a formula
+saved without a result is refused by row and column. (Writing: :mod:`.xlsx_writer`.)"""
 
 from __future__ import annotations
 
 import html
 import re
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from .table import (
-    EXCEL_CELL_CHARS,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
     ReadError,
     Table,
-    WriteError,
     cell_text,
     column_letter,
 )
-
-#: Excel's sheet size.
-EXCEL_ROWS = 1_048_576
-EXCEL_COLUMNS = 16_384
-SHEET_NAME = "Tags"
-#: Column widths, in characters.
-MIN_WIDTH, MAX_WIDTH = 8, 60
-
-
-# --- writing ---------------------------------------------------------------------------
-
-
-class XlsxSink:
-    """Writes rows into one worksheet: header bold and frozen, every value a text cell
-    (``=1+2``, ``+cmd``, ``@SUM(A1)``, ``-5`` stay text), columns sized to their content.
-    Rows go to disk as they come (xlsxwriter's constant-memory mode). A value longer than
-    Excel's 32,767-character cell limit is cut to the limit and reported in
-    :attr:`too_long` as ``(row, column)``."""
-
-    def __init__(self, path: Path) -> None:
-        import xlsxwriter
-        from xlsxwriter.exceptions import XlsxWriterException
-
-        self._errors: tuple[type[BaseException], ...] = (XlsxWriterException, OSError)
-        self._book: Any = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                # Never turn text into numbers, formulas or links.
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-            },
-        )
-        self._sheet: Any = self._book.add_worksheet(SHEET_NAME)
-        self._bold = self._book.add_format({"bold": True})
-        self._sheet.freeze_panes(1, 0)
-        self._widths: list[int] = []
-        self._names: Sequence[str] = ()
-        self.rows = 0
-        self.too_long: list[tuple[int, str]] = []
-
-    @classmethod
-    def open(cls, path: Path) -> XlsxSink:
-        return cls(path)
-
-    def header(self, names: Sequence[str]) -> None:
-        if len(names) > EXCEL_COLUMNS:
-            raise WriteError(
-                f"{len(names):,} columns do not fit in an Excel sheet (at most "
-                f"{EXCEL_COLUMNS:,}). Export the long layout, or as CSV."
-            )
-        self._names = names
-        self._widths = [min(MAX_WIDTH, max(MIN_WIDTH, len(n) + 2)) for n in names]
-        write = self._sheet.write_string
-        for col, name in enumerate(names):
-            write(0, col, name, self._bold)
-        self.rows = 1
-
-    def write(self, cells: Sequence[str]) -> None:
-        row = self.rows
-        if row >= EXCEL_ROWS:
-            raise WriteError(
-                f"More than {EXCEL_ROWS:,} rows do not fit in an Excel sheet. Export as CSV."
-            )
-        write = self._sheet.write_string
-        widths = self._widths
-        for col, value in enumerate(cells):
-            if not value:
-                continue
-            size = len(value)
-            if size > EXCEL_CELL_CHARS:
-                name = self._names[col] if col < len(self._names) else column_letter(col)
-                self.too_long.append((row + 1, name))
-                value = value[:EXCEL_CELL_CHARS]
-            if col < len(widths) and size + 2 > widths[col] and widths[col] < MAX_WIDTH:
-                widths[col] = min(MAX_WIDTH, size + 2)
-            write(row, col, value)
-        self.rows = row + 1
-
-    def abort(self) -> None:
-        """Give up: remove the rows already spooled to a temporary file."""
-        fh = getattr(self._sheet, "row_data_fh", None)
-        name = getattr(self._sheet, "row_data_filename", None)
-        if fh is not None:
-            fh.close()
-        if name:
-            Path(name).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        for col, width in enumerate(self._widths):
-            self._sheet.set_column(col, col, width)
-        try:
-            self._book.close()
-        except self._errors as error:
-            raise WriteError(f"Writing the Excel file failed ({error}).") from None
-
-
-# --- reading ---------------------------------------------------------------------------
 
 
 def read_workbook(

@@ -17,7 +17,21 @@ from sdx_desktop.exchange import table as limits
 from .files import decode_excel_escapes, excel_saved_book, openpyxl_book, replace_in_book
 from .test_csv import NASTY, tags
 
-HOSTILE = ["=1+2", "+cmd", "@SUM(A1)", "-5", "1e5", "0012", "TRUE", "2026-03-01", '=HYPERLINK("x")']
+HOSTILE = [
+    "<r>rich?</r>",
+    "_x0041_ literal",
+    "a & b < c > d",
+    "<t>x</t>",
+    "=1+2",
+    "+cmd",
+    "@SUM(A1)",
+    "-5",
+    "1e5",
+    "0012",
+    "TRUE",
+    "2026-03-01",
+    '=HYPERLINK("x")',
+]
 
 
 def test_every_value_is_a_text_cell_header_bold_and_frozen(tmp_path: Path) -> None:
@@ -42,6 +56,34 @@ def test_every_value_is_a_text_cell_header_bold_and_frozen(tmp_path: Path) -> No
     assert sheet["A2"].value == "24001" and sheet["B2"].value == "CRM-1"
     widths = {k: d.width for k, d in sheet.column_dimensions.items()}
     assert widths["A"] >= len("Interaction ID") and widths["D"] <= 61
+
+
+def test_the_package_is_well_formed_like_xlsxwriters_own(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    import xlsxwriter
+
+    path = write_tags(tags(HOSTILE + NASTY), tmp_path / "out.xlsx", fmt="xlsx").path
+    reference = tmp_path / "reference.xlsx"
+    book = xlsxwriter.Workbook(str(reference))
+    book.add_worksheet("Tags").write_string(0, 0, "x")
+    book.close()
+    with zipfile.ZipFile(path) as ours, zipfile.ZipFile(reference) as theirs:
+        assert sorted(ours.namelist()) == sorted(theirs.namelist())
+        assert ours.testzip() is None
+        for name in ours.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(ours.read(name))  # every part parses
+        sheet = ours.read("xl/worksheets/sheet1.xml")
+    rows = len(HOSTILE + NASTY) + 1
+    assert f'<dimension ref="A1:E{rows}"/>'.encode() in sheet
+    assert b'state="frozen"' in sheet and b"<f>" not in sheet
+    # Past the first batch of rows the (optional) dimension is left out, never wrong.
+    big = write_tags(tags(["v"] * 2500), tmp_path / "big.xlsx", fmt="xlsx").path
+    with zipfile.ZipFile(big) as archive:
+        assert b"<dimension" not in archive.read("xl/worksheets/sheet1.xml")
+    streamed = openpyxl.load_workbook(big, read_only=True).active
+    assert sum(1 for _ in streamed.iter_rows(values_only=True)) == 2501  # type: ignore[union-attr]
 
 
 def test_values_round_trip_exactly_through_our_reader(tmp_path: Path) -> None:
