@@ -315,7 +315,24 @@ def log_file() -> Iterator[None]:
         handler.close()
 
 
+def ensure_console() -> None:
+    """A windowed Windows build has no stdout/stderr: write to the console it was started
+    from (``start /wait sdx-desktop.exe export …``), else nowhere rather than fail."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    if sys.platform == "win32":
+        import ctypes
+
+        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+            sys.stdout = sys.stdout or open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+            sys.stderr = sys.stderr or open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+            return
+    sys.stdout = sys.stdout or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    sys.stderr = sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
 def main(argv: list[str]) -> int:
+    ensure_console()
     args = build_parser().parse_args(argv)
     out = Output(args.json)
     with log_file():
