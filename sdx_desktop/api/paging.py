@@ -251,11 +251,13 @@ def walk_pages(
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sdx-pages")
     window: deque[tuple[int, Future[Sequence[T]]]] = deque()
     planned = walk.next_offset()
+    ahead = 1 if concurrency == 1 else 2 * concurrency
     try:
         while True:
             # Plan twice as far ahead as runs at once, so a worker never idles behind one
-            # slow page; pages not started yet are simply dropped at the end.
-            while len(window) < 2 * concurrency:
+            # slow page; pages not started yet are simply dropped at the end. A walk one
+            # page at a time plans nothing ahead: it reads exactly the pages it needs.
+            while len(window) < ahead:
                 window.append((planned, pool.submit(fetch_page, planned, walk.page_size)))
                 planned += walk.stride
             offset, future = window.popleft()

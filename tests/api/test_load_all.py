@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 
-from sdx_desktop.api import errors
+from sdx_desktop.api import errors, paging
 from sdx_desktop.api.client import SdxClient
 from sdx_desktop.api.paging import walk_pages
 from sdx_desktop.sandbox import SandboxServer
@@ -31,8 +32,9 @@ def test_requests_stop_soon_after_the_end(
     tags = list(fresh_client.iter_all_tags(survey_id=survey_id, page_size=100, concurrency=4))
     assert len(tags) == 2500
     # Pages overlap by 2 rows (98 new rows each): 26 pages hold the data, the 26th short;
-    # at most concurrency-1 speculative extras.
-    assert 26 <= fresh_sandbox.request_count <= 26 + 3
+    # pages are planned up to twice the concurrency ahead, so at most 2 * 4 - 1
+    # speculative extras (fewer when the walk ends before the pool starts them).
+    assert 26 <= fresh_sandbox.request_count <= 26 + 2 * 4 - 1
 
 
 def test_cancel_stops_at_a_page_boundary(
@@ -80,3 +82,32 @@ def test_one_page_at_a_time_over_several_pages() -> None:
 
     pages = list(walk_pages(fetch, page_size=10, concurrency=1))
     assert [r.id for page in pages for r in page] == list(range(1, 26))
+
+
+def test_one_page_at_a_time_asks_only_for_the_pages_it_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One interaction's tags are read with concurrency=1: no speculative page may even be
+    # queued (it would be a request the engine does not account for, one that can still
+    # go out after the walk has returned). Submissions are counted, not executions, so
+    # the check does not depend on which thread wins a race.
+    submitted: list[int] = []
+
+    class CountingPool(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            submitted.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(paging, "ThreadPoolExecutor", CountingPool)
+    rows = [Row(i) for i in range(1, 26)]
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        return rows[offset : offset + limit]
+
+    walked = [r.id for page in walk_pages(fetch, page_size=10, concurrency=1) for r in page]
+    assert walked == list(range(1, 26))
+    assert submitted == [0, 9, 18]
+    submitted.clear()
+    walked = [r.id for page in walk_pages(fetch, page_size=100, concurrency=1) for r in page]
+    assert walked == list(range(1, 26))
+    assert submitted == [0]
