@@ -3,7 +3,8 @@ into plans for the operations engine. No Qt: the window and the command line sha
 
 * :func:`write_tags` / :func:`export_from_server` — export (:mod:`.export`, :mod:`.remote`)
 * :func:`read_table` — any CSV, tab-separated text or workbook as a :class:`Table`
-  (:mod:`.reading`; formats in :mod:`.csv_format` and :mod:`.xlsx_format`)
+  (:mod:`.reading`; formats in :mod:`.csv_format`, :mod:`.xlsx_format`,
+  :mod:`.xlsx_writer`); :func:`read_pasted` — text copied from Excel
 * :func:`plan_import` — a table's rows as an :class:`ImportPlan` (:mod:`.rows_to_plan`);
   then ``domain.operations.preview`` and ``apply`` as for every other write
 * :func:`import_counts`, :func:`write_results` — what an import did (:mod:`.remote`)
@@ -12,7 +13,7 @@ into plans for the operations engine. No Qt: the window and the command line sha
 from __future__ import annotations
 
 from .export import ExportSummary, format_for, write_tags
-from .reading import read_table
+from .reading import read_pasted, read_table
 from .remote import (
     ImportCounts,
     export_from_server,
@@ -67,6 +68,7 @@ __all__ = [
     "import_counts",
     "plan_import",
     "read_interactions",
+    "read_pasted",
     "read_table",
     "result_rows",
     "results_path",

@@ -58,3 +58,36 @@ def read_table(
                 f"This is {what}, not a spreadsheet. Choose a .csv, .txt or .xlsx file."
             )
     return read_csv(path, delimiter=delimiter, encoding=encoding)
+
+
+def read_pasted(text: str, *, interaction_id: int | None = None) -> Table:
+    """Tab-separated text from the clipboard (what Excel copies) as a :class:`Table`.
+
+    A block with an ``Interaction ID`` column is read as it is (long or wide). Without
+    one, ``interaction_id`` (the interaction the rows are pasted onto) is added as that
+    column; the block is then ``Key<TAB>Value`` rows, with or without that header row.
+    Raises :class:`ReadError` for an empty or unreadable block."""
+    from .csv_format import parse_csv
+    from .rows_to_plan import normalise
+    from .table import INTERACTION_ID, KEY, VALUE
+
+    table = parse_csv(text.encode("utf-8"), delimiter="\t", encoding="utf-8")
+    names = [normalise(h) for h in table.header]
+    if normalise(INTERACTION_ID) in names or interaction_id is None:
+        return table
+    rows, numbers = list(table.rows), list(table.row_numbers)
+    header = table.header
+    if names[:2] != [normalise(KEY), normalise(VALUE)]:  # no header row: all data
+        rows.insert(0, table.header)
+        numbers.insert(0, table.header_row)
+        header = (KEY, VALUE)
+    ident = str(interaction_id)
+    return Table(
+        header=(INTERACTION_ID, *header),
+        rows=[(ident, *row) for row in rows],
+        row_numbers=numbers,
+        format="csv",
+        encoding="utf-8",
+        delimiter="\t",
+        header_row=table.header_row,
+    )

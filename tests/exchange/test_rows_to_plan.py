@@ -142,3 +142,18 @@ def test_duplicate_columns_are_a_layout_error() -> None:
         plan_import(
             table(("Interaction ID", "Key", "Value", "value"), ("24001", "a", "b", "c")), 101, KNOWN
         )
+
+
+def test_pasted_blocks_become_tables_for_the_same_plan() -> None:
+    from sdx_desktop.exchange import read_pasted
+
+    with_header = read_pasted("Key\tValue\r\ntier\tGOLD\r\nnote\ta\tb\r\n", interaction_id=24002)
+    assert with_header.header == ("Interaction ID", "Key", "Value")
+    plan = plan_import(with_header, 101, KNOWN)
+    assert ops(plan) == [(24002, "tier", "GOLD"), (24002, "note", "a")]
+    assert [p.problem for p in plan.problems] == [Problem.NO_COLUMN]  # the stray "b"
+    bare = read_pasted("tier\tGOLD\nregion\tN\n", interaction_id=24001)
+    assert ops(plan_import(bare, 101, KNOWN)) == [(24001, "tier", "GOLD"), (24001, "region", "N")]
+    assert bare.row_numbers == [1, 2]
+    block = read_pasted("Interaction ID\ttier\n24003\tX\n", interaction_id=24001)
+    assert ops(plan_import(block, 101, KNOWN)) == [(24003, "tier", "X")]  # its own ids win
