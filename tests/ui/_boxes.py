@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
+
+from ._windows import find_visible
 
 WAIT_MS = 10_000
 
@@ -24,14 +26,7 @@ class Answered:
 
 def find_box(object_name: str) -> QMessageBox | None:
     """The visible question box with this object name, if one is open."""
-    for widget in QApplication.topLevelWidgets():
-        if (
-            isinstance(widget, QMessageBox)
-            and widget.objectName() == object_name
-            and widget.isVisible()
-        ):
-            return widget
-    return None
+    return find_visible(object_name, QMessageBox)
 
 
 def wait_for_box(qtbot: QtBot, object_name: str) -> QMessageBox:

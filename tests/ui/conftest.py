@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from sdx_desktop.sandbox import SandboxServer
@@ -15,16 +14,11 @@ from sdx_desktop.ui.session import ClientProxy
 from sdx_desktop.ui.tasks import TaskRunner
 
 from ..helpers import make_client
+from ._windows import find_visible
+
+__all__ = ["WindowFactory", "choose_interaction", "choose_survey", "find_visible"]
 
 WindowFactory = Callable[..., MainWindow]
-
-
-def find_visible(object_name: str) -> QWidget | None:
-    """The visible top-level window or dialog with this object name, if one is open."""
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == object_name and widget.isVisible():
-            return widget
-    return None
 
 
 @pytest.fixture

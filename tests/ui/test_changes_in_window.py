@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
-from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from sdx_desktop.journal import Action, Intent, Journal, Outcome, Where
@@ -15,16 +15,14 @@ from sdx_desktop.sandbox import SandboxServer
 from sdx_desktop.ui.main_window import MainWindow
 
 from ._boxes import answer
+from ._windows import find_visible
 from .conftest import WindowFactory, choose_interaction, choose_survey
 
 WAIT_MS = 10_000
 
 
 def visible_dialog(name: str) -> QDialog | None:
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == name and widget.isVisible() and isinstance(widget, QDialog):
-            return widget
-    return None
+    return find_visible(name, QDialog)
 
 
 def wait_dialog(qtbot: QtBot, name: str) -> QDialog:
