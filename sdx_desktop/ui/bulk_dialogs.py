@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,7 +33,7 @@ from sdx_desktop.domain.keys import key_problem
 from sdx_desktop.domain.operations import value_problem
 from sdx_desktop.domain.plans import ReplaceRule
 
-from .preview_model import error_colour
+from .colours import ERROR, HINT, tint
 
 NOTHING_YET = "Nothing is changed yet: you will see every change and confirm it first."
 
@@ -95,14 +94,12 @@ class _InputDialog(QDialog):
         self.key_combo.editTextChanged.connect(self._validate)
 
         self.problem = QLabel(objectName="inputProblem", wordWrap=True)
-        palette = self.problem.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, error_colour())
-        self.problem.setPalette(palette)
+        tint(self.problem, ERROR)
         self.problem.hide()
         self.note = QLabel(objectName="inputNote", wordWrap=True)
         self.note.hide()
         hint = QLabel(NOTHING_YET, wordWrap=True)
-        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        tint(hint, HINT)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -21,11 +21,12 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QFont
 
 from sdx_desktop.domain.history import NOT_REACHED
 from sdx_desktop.journal import Action, Entry, Journal, Outcome, Where
 
+from .colours import HINT_IN_TABLE, colour
 from .paged_model import ObjectRole, SortRole
 
 Index = QModelIndex | QPersistentModelIndex
@@ -326,7 +327,7 @@ class HistoryTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole and entry.outcome is Outcome.DISCARDED:
             # Dimmed with the theme's own colour, so it stays readable in dark mode.
-            return QGuiApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+            return colour(HINT_IN_TABLE)
         return None
 
     def display(self, entry: Entry, column: int) -> str:

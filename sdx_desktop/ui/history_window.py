@@ -18,7 +18,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QKeySequence,
-    QPalette,
     QShortcut,
     QShowEvent,
 )
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 from sdx_desktop.domain.plans import revert_plan
 from sdx_desktop.journal import Entry, Journal, Outcome, Where
 
+from .colours import HINT, tint
 from .history_actions import (
     common_survey,
     revert_changes_state,
@@ -159,7 +159,7 @@ class HistoryWindow(QWidget):
         self.empty_state = named(QLabel(EMPTY_TEXT), "historyEmptyState")
         self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_state.setWordWrap(True)
-        self.empty_state.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        tint(self.empty_state, HINT)
         font = self.empty_state.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.empty_state.setFont(font)

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor
 
 from sdx_desktop.domain.operations import (
     Change,
@@ -36,8 +36,8 @@ from sdx_desktop.domain.operations import (
     RowResult,
 )
 
+from .colours import ERROR_IN_TABLE, colour
 from .layout import change_row_filter
-from .login_dialog import ERROR_COLOUR
 from .paged_model import ObjectRole, SortRole
 
 Index = QModelIndex | QPersistentModelIndex
@@ -182,9 +182,8 @@ def result_text(result: RowResult | None, *, full: bool = False) -> str:
 
 
 def error_colour() -> QColor:
-    """The app's error red, lightened when the theme is dark so it stays readable."""
-    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
-    return ERROR_COLOUR.lighter(190) if base.lightness() < 128 else ERROR_COLOUR
+    """The app's error red for a table cell, readable in a light or a dark theme."""
+    return colour(ERROR_IN_TABLE)
 
 
 class PreviewTableModel(QAbstractTableModel):

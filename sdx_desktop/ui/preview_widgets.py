@@ -13,7 +13,6 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from sdx_desktop.domain.operations import Change, Planned, Result, RowResult
 
+from .colours import ERROR, tint
 from .layout import compact_rows
 from .preview_model import (
     CHANGE_WORDS,
@@ -35,7 +35,6 @@ from .preview_model import (
     Kind,
     PreviewFilterProxy,
     PreviewTableModel,
-    error_colour,
 )
 
 #: Shortest time between two repaints of the progress while saving.
@@ -205,10 +204,7 @@ class StatusLine(QWidget):
             self._show(f"Saving {done:,} of {total:,}… {STOP_HINT}", False)
 
     def _show(self, text: str, error: bool) -> None:
-        palette = self.palette()
-        if error:
-            palette.setColor(QPalette.ColorRole.WindowText, error_colour())
-        self.label.setPalette(palette)
+        tint(self.label, ERROR if error else None)
         self.label.setText(text)
         self.label.setVisible(bool(text))
         self.setVisible(bool(text) or self.bar.isVisibleTo(self))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from .colours import FAILURE, tint
 from .paged_model import LoadState, PagedTableModel
 
 
@@ -28,7 +29,7 @@ class LoadStateBar(QFrame):
     def show_message(self, text: str) -> None:
         self.label.setText(text)
         self.retry_button.hide()
-        self.setStyleSheet("")
+        tint(self, None)
         self.show()
 
     def refresh(self) -> None:
@@ -38,18 +39,18 @@ class LoadStateBar(QFrame):
             self.label.setText(f"Could not load {what}{self._noun}. {self._model.error}")
             self.retry_button.setText("Retry")
             self.retry_button.show()
-            self.setStyleSheet("LoadStateBar { background: #fdecea; border-radius: 4px; }")
+            tint(self, FAILURE)
             self.show()
         elif state is LoadState.STOPPED:
             self.label.setText(f"Stopped loading {self._noun}.")
             self.retry_button.setText("Continue")
             self.retry_button.show()
-            self.setStyleSheet("")
+            tint(self, None)
             self.show()
         elif state is LoadState.LOADING:
             self.label.setText(f"Loading {self._noun}…")
             self.retry_button.hide()
-            self.setStyleSheet("")
+            tint(self, None)
             self.show()
         else:
             self.hide()

@@ -44,8 +44,10 @@ from sdx_desktop.domain.operations import (
 )
 from sdx_desktop.domain.plans import plan_save
 
+from .colours import ERROR, HINT, tint
 from .questions import ask, quoted
 from .tasks import TaskRunner
+from .wording import describe_interaction
 
 Role = QMessageBox.ButtonRole
 _KEEP_THEIRS = object()
@@ -100,7 +102,7 @@ class TagDialog(QDialog):
         self.interaction_combo: QComboBox | None = None
         if fixed_interaction is not None:
             interaction_field: QWidget = QLabel(
-                _describe_interaction(fixed_interaction, interactions)
+                describe_interaction(fixed_interaction, interactions)
             )
             self._fixed_interaction: int | None = fixed_interaction
         else:
@@ -108,7 +110,7 @@ class TagDialog(QDialog):
             combo = QComboBox(objectName="interactionCombo", editable=True)
             combo.lineEdit().setPlaceholderText("Interaction ID")
             for item in interactions:
-                combo.addItem(_describe_interaction(item.id, [item]), item.id)
+                combo.addItem(describe_interaction(item.id, [item]), item.id)
             combo.setCurrentIndex(-1)
             combo.currentTextChanged.connect(self._validate)
             self.interaction_combo = combo
@@ -117,11 +119,11 @@ class TagDialog(QDialog):
         self.key_edit = QLineEdit(objectName="keyEdit")
         self.key_edit.setPlaceholderText("e.g. REGION or tier")
         self.key_error = QLabel(objectName="keyError", wordWrap=True)
-        self.key_error.setStyleSheet("color: #b3261e;")
+        tint(self.key_error, ERROR)
         self.key_hint = QLabel(
             "Letters, digits and _ only, starting with a letter. Keys are case-sensitive."
         )
-        self.key_hint.setStyleSheet("color: #5f6368;")
+        tint(self.key_hint, HINT)
         self.key_hint.setWordWrap(True)
         self.value_edit = QPlainTextEdit(objectName="valueEdit")
         self.value_edit.setTabChangesFocus(True)
@@ -375,7 +377,7 @@ class TagDialog(QDialog):
     def _set_busy(self, text: str) -> None:
         self._busy = True
         self.save_button.setEnabled(False)
-        self.message.setStyleSheet("")
+        tint(self.message, None)
         self.message.setText(html.escape(text))
         self.message.show()
 
@@ -386,7 +388,7 @@ class TagDialog(QDialog):
 
     def _failed(self, error: SdxError) -> None:
         self._busy = False
-        self.message.setStyleSheet("color: #b3261e;")
+        tint(self.message, ERROR)
         self.message.setText(
             f"<b>Not saved.</b> {html.escape(str(error))}<br>Your input is still here: "
             "press <b>Retry</b> to try again."
@@ -402,11 +404,3 @@ def _not_saveable(row: Planned) -> SdxError:
             f"Interaction {row.interaction_id} was not found on Survey Dynamix.",
         )
     return BadRequestError(f"This cannot be saved: {row.reason}.")
-
-
-def _describe_interaction(interaction_id: int, known: Sequence[Interaction]) -> str:
-    match = next((i for i in known if i.id == interaction_id), None)
-    if match is None:
-        return f"#{interaction_id}"
-    parts = [f"#{match.id}", match.external_ref, match.contact]
-    return " · ".join(p for p in parts if p)

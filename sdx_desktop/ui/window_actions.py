@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
-from .icons import icon
+from .icons import set_icon
 
 Key = QKeySequence.StandardKey
 PAGE_SIZES = (100, 250, 500, 1000)
@@ -22,8 +22,16 @@ def make_action(
     shortcuts: list[QKeySequence.StandardKey | str],
     tip: str,
 ) -> QAction:
-    action = QAction(icon(icon_name), text, parent, objectName=name)
-    action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    action = QAction(text, parent, objectName=name)
+    set_icon(action, icon_name)
+    # A standard key has no binding on some systems (Quit on Windows): keep the ones
+    # that exist, once each, so the menu shows the first real one.
+    sequences: list[QKeySequence] = []
+    for shortcut in shortcuts:
+        sequence = QKeySequence(shortcut)
+        if not sequence.isEmpty() and sequence not in sequences:
+            sequences.append(sequence)
+    action.setShortcuts(sequences)
     shortcut_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
     action.setToolTip(f"{tip} ({shortcut_text})" if shortcut_text else tip)
     action.setStatusTip(tip)

@@ -259,9 +259,12 @@ def test_unreachable_server(qtbot: QtBot, make_dialog: Callable[..., LoginDialog
     assert "Could not reach Survey Dynamix" in attempt(qtbot, dialog)
     assert "internet connection" in message(dialog)
     assert dialog.isVisible()
-    # Focus is back on the button that was clicked, not on Cancel: Enter tries again.
-    assert dialog.focusWidget() is w(dialog, QPushButton, "signInButton")
-    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    # Nobody answered at the typed address: the focus goes there (most likely wrong),
+    # with the address selected to type again; Enter tries again.
+    url = w(dialog, QLineEdit, "customUrlEdit")
+    assert dialog.focusWidget() is url
+    assert url.selectedText() == "http://127.0.0.1:9/api"
+    qtbot.keyClick(url, Qt.Key.Key_Return)
     assert dialog.busy
     wait_idle(qtbot, dialog)
     assert dialog.isVisible()
