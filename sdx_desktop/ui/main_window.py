@@ -28,6 +28,7 @@ from sdx_desktop.settings import Settings
 
 from .changes import Changes
 from .delete_flow import delete_tags
+from .exchange_actions import ExchangeActions
 from .icons import icon
 from .layout import compact_rows
 from .paged_model import LoadState
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.changes = Changes(self)
         self.changes.install()
+        self.exchange = ExchangeActions(self)
+        self.exchange.install()
 
         self.surveys.surveyChosen.connect(self._on_survey)
         self.surveys.model.stateChanged.connect(self._restore_last_survey)
@@ -456,6 +459,8 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(self.runner.pending > 0 or self.tags.loading_all)
         if hasattr(self, "changes"):
             self.changes.update_actions()
+        if hasattr(self, "exchange"):
+            self.exchange.update_actions()
 
     def update_status(self) -> None:
         self._update_status()
