@@ -18,7 +18,7 @@ from sdx_desktop.ui.tag_dialog import TagDialog
 from sdx_desktop.ui.tasks import TaskRunner
 
 from ..helpers import FAST_RETRY, make_client
-from ..ui._boxes import WAIT_MS, answer, find_box
+from ..ui._boxes import WAIT_MS, find_box
 from ..ui.conftest import choose_interaction, choose_survey
 from ._support import (
     FAULT_CASES,
