@@ -398,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
         written = loop.run_until_complete(capture(args.out))
         written += loop.run_until_complete(capture_history(args.out))
         written += loop.run_until_complete(capture_bulk(args.out))
+        from .exchange_shots import capture_exchange
+
+        written += loop.run_until_complete(capture_exchange(args.out))
     for path in written:
         print(path)
     return 0

@@ -104,13 +104,13 @@ class ImportDialog(QDialog):
             combo.activated.connect(self._read_again)
 
         form = QFormLayout()
-        form.addRow("Read as:", self.read_as)
         form.addRow("&Separator:", self.separator_combo)
         form.addRow("&Encoding:", self.encoding_combo)
         form.addRow("S&heet:", self.sheet_combo)
         self._form = form
         box = QVBoxLayout(self)
         box.addWidget(self.heading)
+        box.addWidget(self.read_as)
         box.addLayout(form)
         box.addWidget(self.summary)
         box.addWidget(self.problems)
@@ -177,7 +177,7 @@ class ImportDialog(QDialog):
             self.sheet_combo.addItems(table.sheets)
             self.sheet_combo.setCurrentText(table.sheet or "")
         layout = "one row per tag" if plan.layout == "long" else "one row per interaction"
-        self.read_as.setText(html.escape(f"{table.description()}; {layout}"))
+        self.read_as.setText(f"Read as {html.escape(table.description())}; {layout}.")
         changes = len(plan.plan)
         lines = [
             f"<b>{changes:,}</b> tag{'s' if changes != 1 else ''} to check against Survey Dynamix."
