@@ -29,6 +29,7 @@ from .http import (
     error_for_response,
     read_body,
 )
+from .keys import check_key
 from .models import DeleteResult, Interaction, Record, Survey, Tag, decode_list, decode_one
 from .paging import Order, PageWalk, walk_pages
 from .urls import is_loopback_host, normalise_base_url, region_url
@@ -175,8 +176,6 @@ class SdxClient:
 
     def set_tag(self, interaction_id: int, key: str, value: str) -> Tag:
         """Create the tag, or overwrite the value of that key on that interaction (upsert)."""
-        from sdx_desktop.domain.keys import check_key
-
         check_key(key)
         _check_sendable(value)
         data = {
