@@ -56,11 +56,11 @@ def main(argv: list[str]) -> int:
     if args.self_test:
         from sdx_desktop.selftest import self_test
 
-        return self_test()
+        return self_test(main)
     if args.startup_probe:
         from sdx_desktop.selftest import startup_probe
 
-        return startup_probe(argv)
+        return startup_probe(main, argv)
 
     import qasync
     from PySide6.QtWidgets import QApplication
