@@ -156,10 +156,6 @@ class SdxError(Exception):
             self.message = message
         super().__init__(f"{self.message} {self.advice}".strip())
 
-    @property
-    def user_text(self) -> str:
-        return str(self)
-
 
 class AuthError(SdxError):
     message = "Survey Dynamix did not accept the sign-in details."

@@ -70,8 +70,6 @@ class Step(Generic[T]):
 
     #: Rows not returned before, in list order (empty when the page was refused).
     rows: list[T]
-    #: False when the page began past the cursor and the walk is stepping back.
-    continuous: bool
 
 
 class PageWalk(Generic[T]):
@@ -157,13 +155,13 @@ class PageWalk(Generic[T]):
             else:
                 self._refused_at = self._not_before = None
             self._count_progress(False)
-            return Step([], True)
+            return Step([])
         if fresh:
             self._cursor = keys[-1]
         self._refused_at = self._not_before = None
         self.done = not full
         self._count_progress(bool(fresh) or self.done)
-        return Step(fresh, True)
+        return Step(fresh)
 
     def resize(self, page_size: int) -> None:
         """Use another page size from the next page on (the overlap follows it)."""
@@ -190,7 +188,7 @@ class PageWalk(Generic[T]):
             self._not_before = None
             self._step_back = max(1, self.page_size // 2)
         self._count_progress(False)
-        return Step([], False)
+        return Step([])
 
     def _count_progress(self, progressed: bool) -> None:
         if progressed:

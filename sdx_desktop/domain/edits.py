@@ -28,10 +28,6 @@ class SaveRequest:
     original: Tag | None = None
 
     @property
-    def is_rename(self) -> bool:
-        return self.original is not None and self.original.custom_key != self.key
-
-    @property
     def is_noop(self) -> bool:
         o = self.original
         return o is not None and (o.custom_key, o.custom_value) == (self.key, self.value)

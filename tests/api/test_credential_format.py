@@ -53,7 +53,7 @@ def _bad(value: str, char: str) -> str:
 
 def _assert_quiet(error: errors.SdxError, secret: str) -> None:
     """Neither the message nor the detail nor the repr repeats the secret (in any form)."""
-    for text in (str(error), error.detail, repr(error), error.user_text):
+    for text in (str(error), error.detail, repr(error)):
         for form in secret_forms([secret]):
             assert form not in text, (form, text)
 

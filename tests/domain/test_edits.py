@@ -42,33 +42,35 @@ def _tag(interaction_id: int, key: str = "tier", value: str = "GOLD", tag_id: in
 # --- SaveRequest ---------------------------------------------------------------------
 
 
-def test_save_request_for_a_new_tag_is_neither_noop_nor_rename() -> None:
+def test_save_request_for_a_new_tag_is_not_a_noop_and_plans_an_add() -> None:
     request = SaveRequest(interaction_id=5, key="tier", value="GOLD")
     assert not request.is_noop
-    assert not request.is_rename
+    assert plan_save(5, "tier", "GOLD", None).kind == "add"
 
 
 def test_save_request_with_nothing_changed_is_a_noop() -> None:
     original = _tag(5)
     request = SaveRequest(5, "tier", "GOLD", original)
     assert request.is_noop
-    assert not request.is_rename
+    assert plan_save(5, "tier", "GOLD", original).kind == "edit"
 
 
 def test_save_request_with_a_new_value_is_not_a_noop() -> None:
     request = SaveRequest(5, "tier", "SILVER", _tag(5))
     assert not request.is_noop
-    assert not request.is_rename
+    assert plan_save(5, "tier", "SILVER", _tag(5)).kind == "edit"
 
 
 def test_save_request_with_a_new_key_is_a_rename() -> None:
     request = SaveRequest(5, "level", "GOLD", _tag(5))
-    assert request.is_rename
     assert not request.is_noop
+    plan = plan_save(5, "level", "GOLD", _tag(5))
+    assert plan.kind == "rename"
+    assert [type(op).__name__ for op in plan.operations] == ["SetTag", "DeleteTag"]
 
 
 def test_keys_differing_only_in_case_are_a_rename() -> None:
-    assert SaveRequest(5, "Tier", "GOLD", _tag(5)).is_rename
+    assert plan_save(5, "Tier", "GOLD", _tag(5)).kind == "rename"
 
 
 def test_has_changed_sees_value_and_timestamp() -> None:

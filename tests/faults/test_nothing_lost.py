@@ -317,7 +317,7 @@ def run_edits(
             new = outcome.tag
         if request.original is not None:
             intended.drop(request.original)
-            if not request.is_rename:
+            if request.original.custom_key == request.key:  # an edit, not a rename
                 assert new.id == request.original.id, "an edit must keep the tag's id"
         assert (new.interaction_id, new.custom_key, new.custom_value) == (
             interaction_id,
