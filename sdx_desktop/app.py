@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
     previous_hook = install_excepthook(controller.secrets)
     log.info("%s %s starting%s", APP_NAME, __version__, " in demo mode" if args.demo else "")
     try:
-        return loop.run_until_complete(controller.run())
+        return controller.run_in(loop)
     finally:
         controller.shutdown()
         sys.excepthook = previous_hook

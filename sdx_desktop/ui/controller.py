@@ -7,12 +7,14 @@ imported when it is needed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QDialog
 
 from sdx_desktop.api.errors import AuthError, SdxError
 from sdx_desktop.settings import Settings
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Longest wait for the work under way to finish after a quit (seconds).
+FINISH_TIMEOUT = 5.0
 EXPIRED = "Survey Dynamix no longer accepts your sign-in. Please sign in again."
 
 
@@ -60,6 +64,50 @@ class AppController:
 
     def secrets(self) -> Iterable[str]:
         return self.credentials.secrets if self.credentials else ()
+
+    def run_in(self, loop: asyncio.AbstractEventLoop) -> int:
+        """Run the app on ``loop`` until its window closes; returns the exit code.
+
+        ``QApplication.quit()`` — what logging off or shutting down the computer does —
+        stops the loop early: an unsaved tag is kept for the next start, whatever is
+        still under way is cancelled and allowed to finish, and the exit code is 0 too.
+        """
+        app = QApplication.instance()
+        watcher = _QuitWatcher(self)
+        if app is not None:
+            app.installEventFilter(watcher)
+            app.commitDataRequest.connect(self.keep_drafts)  # type: ignore[attr-defined]
+        main = loop.create_task(self.run())
+        try:
+            return loop.run_until_complete(main)
+        except RuntimeError:
+            if main.done():
+                raise
+            log.info("Asked to quit (logging off or shutting down): finishing")
+        finally:
+            if app is not None:
+                app.removeEventFilter(watcher)
+                app.commitDataRequest.disconnect(self.keep_drafts)  # type: ignore[attr-defined]
+        self._finish(loop)
+        return 0
+
+    def keep_drafts(self, *_args: object) -> None:
+        """Keep what an open add/edit dialog holds unsaved, before anything closes."""
+        if self.window is not None:
+            self.window.keep_draft()
+
+    def _finish(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Cancel every task still running and let each finish (nothing left pending)."""
+        self.runner.cancel_all()
+        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.wait(leftovers, timeout=FINISH_TIMEOUT))
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
 
     async def run(self) -> int:
         window = MainWindow(self.runner, self.api, self.settings, demo=self.demo, connect=False)
@@ -202,6 +250,19 @@ class AppController:
         self.sandbox = None
 
 
+class _QuitWatcher(QObject):
+    """Sees ``QApplication.quit()`` before Qt closes the windows: keeps the drafts."""
+
+    def __init__(self, controller: AppController) -> None:
+        super().__init__()
+        self._controller = controller
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Quit and watched is QApplication.instance():
+            self._controller.keep_drafts()
+        return False
+
+
 def _start_demo_server() -> Any:
     from sdx_desktop.sandbox import SandboxServer
 
@@ -210,13 +271,14 @@ def _start_demo_server() -> Any:
 
 async def wait_for_signal_or_close(window: MainWindow) -> None:
     """Until the window closes or the user signs out."""
-    import asyncio
 
     closed = asyncio.ensure_future(wait_for_signal(window.closed))
     signed_out = asyncio.ensure_future(wait_for_signal(window.signOutRequested))
-    await asyncio.wait({closed, signed_out}, return_when=asyncio.FIRST_COMPLETED)
-    for pending in (closed, signed_out):
-        pending.cancel()
+    try:
+        await asyncio.wait({closed, signed_out}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (closed, signed_out):
+            pending.cancel()
 
 
 def location_label(location: str) -> str:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .colours import ERROR, HINT, tint
 
@@ -17,6 +25,15 @@ def plain_name(text: str) -> str:
     text = re.sub(r"<[^>]*>", "", text)
     text = re.sub(r"&(.)", r"\1", text)
     return text.strip().rstrip(":").strip()
+
+
+def name_combo(combo: QComboBox, name: str, description: str = "") -> None:
+    """Name a combo box and its drop-down list for screen readers (else they announce
+    its current value)."""
+    combo.setAccessibleName(name)
+    combo.view().setAccessibleName(f"{name} choices")
+    if description:
+        combo.setAccessibleDescription(description)
 
 
 def hint_label(text: str, name: str = "") -> QLabel:
@@ -88,6 +105,8 @@ def labelled(text: str, widget: QWidget, error: QLabel | None = None, hint: str 
     label.setBuddy(target)
     if not target.accessibleName():
         target.setAccessibleName(plain_name(text))
+    if isinstance(target, QComboBox):
+        name_combo(target, target.accessibleName())
     column.addWidget(label)
     column.addWidget(widget)
     if hint:

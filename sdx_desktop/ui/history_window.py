@@ -219,6 +219,7 @@ class HistoryWindow(QWidget):
         self.status = wrapped(named(QLabel(), "historyStatus"))
         self.details = wrapped(named(QLabel(), "historyDetails"))
         self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setAccessibleName("Selected change")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.hide()
         self._status_row = QHBoxLayout()

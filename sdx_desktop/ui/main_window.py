@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import html
+import itertools
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QProgressBar,
     QSplitter,
-    QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,21 +20,24 @@ from sdx_desktop import APP_NAME
 from sdx_desktop.api.models import Interaction, Survey, Tag
 from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome
 from sdx_desktop.domain.operations import JobJournal
-from sdx_desktop.settings import Settings
+from sdx_desktop.settings import Settings, log_dir
 
+from . import drafts
 from .changes import Changes
+from .colours import NOTICE, tint
 from .delete_flow import delete_tags
 from .exchange_actions import ExchangeActions
-from .icons import icon
-from .layout import compact_rows
-from .paged_model import LoadState
-from .pickers import ALL_INTERACTIONS, InteractionPicker, SurveyPicker
+from .help import AboutDialog, HelpDialog, open_log_folder
+from .icons import icon, retheme
+from .interaction_picker import ALL_INTERACTIONS, InteractionPicker
+from .pickers import SurveyPicker
 from .session import ClientProxy
-from .state_bar import LoadStateBar
 from .tag_dialog import TagDialog
 from .tag_model import TagFilterProxy, TagTableModel
+from .tag_panel import TagPanel
 from .tasks import TaskRunner
 from .window_actions import WindowActions
+from .wording import interaction_label
 
 LOAD_ALL_REPAINT_MS = 500
 
@@ -82,6 +81,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.changes = Changes(self)
         self.changes.install()
+        self.window_actions.install_help(self)
+        self._set_tab_order()
         self.exchange = ExchangeActions(self)
         self.exchange.install()
 
@@ -115,10 +116,18 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
 
     def connected(self, account_label: str = "") -> None:
-        """The client is ready: load the surveys."""
+        """The client is ready: load the surveys (and offer a tag left unsaved)."""
         self._set_title(account_label)
         self.surveys.set_client(self.api.as_client())
         self._show_tags_for(None)
+        draft = drafts.waiting_draft(self)
+        if draft is not None:
+            self.runner.spawn(drafts.offer_draft(self, draft))
+
+    def account_address(self) -> str:
+        """The Survey Dynamix address signed in to ("" when signed out)."""
+        client = self.api.current
+        return str(getattr(client, "base_url", "") or "") if client is not None else ""
 
     def disconnected(self) -> None:
         """Signed out: forget everything shown."""
@@ -133,47 +142,14 @@ class MainWindow(QMainWindow):
     # --- building ------------------------------------------------------------------
 
     def _build_tag_panel(self) -> None:
-        self.tag_title = QLabel(objectName="tagTitle")
-        self.tag_title.setTextFormat(Qt.TextFormat.RichText)
-        self.tag_filter = QLineEdit(objectName="tagFilter")
-        self.tag_filter.setPlaceholderText("Filter tags by key or value (Ctrl+F)")
-        self.tag_filter.setClearButtonEnabled(True)
-        self.tag_filter.textChanged.connect(self.tag_proxy.set_text)
+        panel = self.tag_panel = TagPanel(self.tags, self.tag_proxy, self)
+        self.tag_title, self.tag_filter, self.tag_view = panel.title, panel.filter, panel.view
+        self.empty_state, self.tag_stack, self.tag_state = (
+            panel.empty_state,
+            panel.stack,
+            panel.state_bar,
+        )
         self.tag_filter.textChanged.connect(self._update_status)
-
-        self.tag_view = QTableView(objectName="tagTable")
-        self.tag_view.setModel(self.tag_proxy)
-        self.tag_view.setSortingEnabled(True)
-        self.tag_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.tag_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tag_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tag_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tag_view.setAlternatingRowColors(True)
-        self.tag_view.setWordWrap(False)
-        compact_rows(self.tag_view)
-        header = self.tag_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(TagTableModel.KEY, 170)
-        header.resizeSection(TagTableModel.VALUE, 260)
-        header.resizeSection(TagTableModel.INTERACTION, 90)
-        header.resizeSection(TagTableModel.UPDATED, 150)
-        header.setStretchLastSection(True)
-
-        self.empty_state = QLabel(objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setStyleSheet("color: palette(mid); font-size: 15px; padding: 24px;")
-        self.tag_stack = QStackedWidget()
-        self.tag_stack.addWidget(self.empty_state)
-        self.tag_stack.addWidget(self.tag_view)
-        self.tag_state = LoadStateBar(self.tags, noun="tags", parent=self)
-
-        self.tag_panel = QWidget()
-        layout = QVBoxLayout(self.tag_panel)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tag_title)
-        layout.addWidget(self.tag_filter)
-        layout.addWidget(self.tag_stack, 1)
-        layout.addWidget(self.tag_state)
 
     def _build_layout(self) -> None:
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, objectName="leftSplitter")
@@ -194,9 +170,7 @@ class MainWindow(QMainWindow):
                 "Nothing you change here reaches Survey Dynamix.",
                 objectName="demoBanner",
             )
-            banner.setStyleSheet(
-                "background: #fff4ce; color: #5c4400; padding: 6px 10px; border-radius: 4px;"
-            )
+            tint(banner, NOTICE, padding="6px 10px")
             layout.addWidget(banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
@@ -231,6 +205,10 @@ class MainWindow(QMainWindow):
         actions.find.triggered.connect(self._focus_filter)
         actions.sign_out.triggered.connect(self.signOutRequested)
         actions.quit.triggered.connect(self.close)
+        actions.help.triggered.connect(lambda: self.show_help(HelpDialog.HOW_TO))
+        actions.shortcuts.triggered.connect(lambda: self.show_help(HelpDialog.SHORTCUTS))
+        actions.open_logs.triggered.connect(self._open_log_folder)
+        actions.about.triggered.connect(self.show_about)
         actions.install(self, page_size=self.settings.page_size, on_page_size=self.set_page_size)
 
     def _build_status_bar(self) -> None:
@@ -274,12 +252,7 @@ class MainWindow(QMainWindow):
             self.tag_title.setText(f"<b>All tags</b> of {html.escape(self.survey.display_name)}")
         elif self.interaction is not None:
             self.tags.show_tags(client, interaction_id=self.interaction.id)
-            parts = [
-                f"#{self.interaction.id}",
-                self.interaction.external_ref,
-                self.interaction.contact,
-            ]
-            label = " · ".join(html.escape(p) for p in parts if p)
+            label = html.escape(interaction_label(self.interaction))
             self.tag_title.setText(f"<b>Tags</b> of interaction {label}")
         else:
             self.tags.show_tags(None)
@@ -295,9 +268,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _set_empty(self, text: str) -> None:
-        self.tag_title.setText("<b>Tags</b>")
-        self.empty_state.setText(text)
-        self.tag_stack.setCurrentWidget(self.empty_state)
+        self.tag_panel.set_empty(text)
 
     # --- actions -------------------------------------------------------------------
 
@@ -314,6 +285,7 @@ class MainWindow(QMainWindow):
             interaction_id=self.interaction.id if self.interaction else None,
             interactions=self.interactions.loaded_interactions(),
             recorder=self.recorder,
+            survey_id=self.survey.id,
             parent=self,
         )
         self._open_tag_dialog(dialog)
@@ -331,6 +303,26 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self._open_tag_dialog(dialog)
+
+    def open_draft(self, draft: drafts.Draft) -> TagDialog:
+        """The add/edit dialog again, with what was typed before the app closed."""
+        dialog = TagDialog(
+            self.runner,
+            self.api,
+            tag=draft.original,
+            interaction_id=draft.interaction_id,
+            interactions=self.interactions.loaded_interactions(),
+            recorder=self.recorder,
+            parent=self,
+        )
+        dialog.key_edit.setText(draft.key)
+        dialog.value_edit.setPlainText(draft.value)
+        self._open_tag_dialog(dialog)
+        return dialog
+
+    def keep_draft(self) -> bool:
+        """Keep what the add/edit dialog holds unsaved for the next start."""
+        return drafts.keep_open_draft(self)
 
     def _open_tag_dialog(self, dialog: TagDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -435,11 +427,51 @@ class MainWindow(QMainWindow):
     def set_page_size(self, size: int) -> None:
         """Rows fetched per request as the table scrolls (Load all always uses 1,000)."""
         self.settings.page_size = size
-        self.tags.page_size = self.interactions.model.page_size = self.settings.page_size
+        self.tags.page_size = self.settings.page_size
+        self.interactions.set_page_size(self.settings.page_size)
 
     def _focus_filter(self) -> None:
         self.tag_filter.setFocus()
         self.tag_filter.selectAll()
+
+    def _set_tab_order(self) -> None:
+        """Tab goes pane by pane: survey search, survey list, interaction search (and
+        where to search, which type), interaction table, tag filter, tag table."""
+        chain: list[QWidget] = [
+            self.surveys.search,
+            self.surveys.view,
+            self.interactions.search,
+            self.interactions.field_combo,
+            self.interactions.type_combo,
+            self.interactions.view,
+            self.tag_filter,
+            self.tag_view,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    # --- help ----------------------------------------------------------------------
+
+    def show_help(self, tab: int = HelpDialog.HOW_TO) -> HelpDialog:
+        dialog = getattr(self, "help_dialog", None)
+        if not isinstance(dialog, HelpDialog):
+            dialog = self.help_dialog = HelpDialog(self.findChildren(QAction), self)
+        dialog.show_tab(tab)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.about_dialog = dialog
+        return dialog
+
+    def _open_log_folder(self) -> None:
+        if not open_log_folder():
+            self.statusBar().showMessage(f"The log folder is {log_dir()}", 15_000)
 
     # --- status --------------------------------------------------------------------
 
@@ -467,29 +499,7 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         self._update_actions()
-        if not self.tags.has_source:
-            self.status_label.setText("")
-            return
-        count = self.tags.loaded_count
-        noun = "tag" if count == 1 else "tags"
-        if self.tags.loading_all:
-            text = f"Loading all tags… {count:,} loaded so far. Press Stop to cancel."
-        elif self.tags.exhausted:
-            text = f"All {count:,} {noun} loaded"
-        elif self.tags.state is LoadState.LOADING and count == 0:
-            text = "Loading tags…"
-        elif self.tags.state in (LoadState.FAILED, LoadState.STOPPED):
-            text = f"Showing {count:,} {noun} · loading paused (see the message below the table)"
-        else:
-            text = f"Showing {count:,} {noun} · more available (scroll down or Load all)"
-        if self.tag_proxy.text:
-            text += f" · {self.tag_proxy.rowCount():,} match the filter"
-        self.status_label.setText(text)
-        if self.tags.exhausted and count == 0 and self.tags.state is LoadState.IDLE:
-            self.empty_state.setText("No tags here yet. Use “Add tag” (Ctrl+N) to add one.")
-            self.tag_stack.setCurrentWidget(self.empty_state)
-        elif self.tags.has_source:
-            self.tag_stack.setCurrentWidget(self.tag_view)
+        self.status_label.setText(self.tag_panel.refresh())
 
     # --- window state --------------------------------------------------------------
 
@@ -514,7 +524,13 @@ class MainWindow(QMainWindow):
         self.settings.save_geometry("main/leftSplitter", self.left_splitter.saveState())
         self.settings.sync()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            retheme(self)  # the icons, in the new theme's colours
+        super().changeEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.keep_draft()
         self.save_window_state()
         self.stop()
         super().closeEvent(event)

@@ -145,6 +145,11 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         return self._exhausted
 
     @property
+    def sort_column(self) -> int:
+        """The column the rows are sorted by (-1: the server's order)."""
+        return self._sort_column
+
+    @property
     def loaded_count(self) -> int:
         return len(self._rows)
 
@@ -227,10 +232,6 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._exhausted = walk.done
         self._state = LoadState.IDLE
         self.append_items(rows)
-        self.stateChanged.emit()
-
-    def mark_exhausted(self) -> None:
-        self._exhausted = True
         self.stateChanged.emit()
 
     def begin_bulk_load(self) -> int:

@@ -45,6 +45,7 @@ from sdx_desktop.domain.operations import (
 from sdx_desktop.domain.plans import plan_save
 
 from .colours import ERROR, HINT, tint
+from .interaction_finder import InteractionFinder
 from .questions import ask, quoted
 from .tasks import TaskRunner
 from .wording import describe_interaction
@@ -83,6 +84,7 @@ class TagDialog(QDialog):
         interaction_id: int | None = None,
         interactions: Sequence[Interaction] = (),
         recorder: JobJournal | None = None,
+        survey_id: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -108,13 +110,24 @@ class TagDialog(QDialog):
         else:
             self._fixed_interaction = None
             combo = QComboBox(objectName="interactionCombo", editable=True)
-            combo.lineEdit().setPlaceholderText("Interaction ID")
+            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            combo.lineEdit().setPlaceholderText("ID, external ref, email or phone number")
+            combo.setAccessibleName("Interaction")
+            combo.lineEdit().setAccessibleName("Interaction")
+            combo.view().setAccessibleName("Loaded interactions")
             for item in interactions:
                 combo.addItem(describe_interaction(item.id, [item]), item.id)
             combo.setCurrentIndex(-1)
             combo.currentTextChanged.connect(self._validate)
             self.interaction_combo = combo
-            interaction_field = combo
+            self.finder = InteractionFinder(combo, runner, api, survey_id, interactions, self)
+            self.finder.chosen.connect(self._interaction_found)
+            interaction_field = QWidget()
+            column = QVBoxLayout(interaction_field)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(combo)
+            column.addWidget(self.finder)
 
         self.key_edit = QLineEdit(objectName="keyEdit")
         self.key_edit.setPlaceholderText("e.g. REGION or tier")
@@ -144,7 +157,9 @@ class TagDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
 
         form = QFormLayout()
-        form.addRow("Interaction:", interaction_field)
+        interaction_label = QLabel("&Interaction:")
+        interaction_label.setBuddy(self.interaction_combo or interaction_field)
+        form.addRow(interaction_label, interaction_field)
         key_label = QLabel("&Key:")
         key_label.setBuddy(self.key_edit)
         form.addRow(key_label, self.key_edit)
@@ -188,6 +203,23 @@ class TagDialog(QDialog):
         if self.original is not None and text == self._shown_value:
             return self.original.custom_value
         return text
+
+    def _interaction_found(self, interaction: Interaction) -> None:
+        combo = self.interaction_combo
+        assert combo is not None
+        index = combo.findData(interaction.id)
+        if index < 0:
+            combo.addItem(describe_interaction(interaction.id, [interaction]), interaction.id)
+            index = combo.count() - 1
+        combo.setCurrentIndex(index)
+        self.key_edit.setFocus()
+
+    def unsaved(self) -> bool:
+        """Whether the dialog holds typing that would be lost if it closed now."""
+        key, value = self.key_edit.text(), self.value_edit.toPlainText()
+        if self.original is None:
+            return bool(key.strip() or value.strip())
+        return key != self.original.custom_key or value != self._shown_value
 
     def request(self) -> SaveRequest | None:
         interaction_id = self.interaction_id()

@@ -30,6 +30,7 @@ from sdx_desktop.api.paging import Order, PageWalk
 from .memory import TagRows, long_lived_allocations, release_long_lived, return_free_memory
 from .paged_model import ObjectRole, PagedTableModel
 from .tasks import TaskRunner
+from .wording import value_preview
 
 TOOLTIP_LIMIT = 2000
 #: While a whole list arrives, rows are inserted at most this often (seconds) ...
@@ -261,8 +262,7 @@ class TagTableModel(PagedTableModel[Tag]):
         if column == self.KEY:
             return item.custom_key
         if column == self.VALUE:
-            first_line, _, rest = item.custom_value.partition("\n")
-            return first_line + (" …" if rest else "")
+            return value_preview(item.custom_value)
         if column == self.INTERACTION:
             return str(item.interaction_id)
         if column == self.UPDATED:
@@ -274,8 +274,10 @@ class TagTableModel(PagedTableModel[Tag]):
     def sort_value(self, item: Tag, column: int) -> Any:
         if column == self.INTERACTION:
             return item.interaction_id
-        if column in (self.KEY, self.VALUE):
-            return self.display(item, column).casefold()
+        if column == self.KEY:
+            return item.custom_key.casefold()
+        if column == self.VALUE:
+            return item.custom_value.casefold()
         return self.display(item, column)
 
     def tooltip(self, item: Tag, column: int) -> str | None:

@@ -16,6 +16,7 @@ dialogs with ``open()`` and ``await`` :func:`wait_for_signal` instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -141,4 +142,5 @@ async def wait_for_signal(signal: SignalInstance) -> tuple[Any, ...]:
     try:
         return await future
     finally:
-        signal.disconnect(fire)
+        with contextlib.suppress(RuntimeError):  # the sender is gone already (app quitting)
+            signal.disconnect(fire)

@@ -23,7 +23,8 @@ def make_action(
     tip: str,
 ) -> QAction:
     action = QAction(text, parent, objectName=name)
-    set_icon(action, icon_name)
+    if icon_name:
+        set_icon(action, icon_name)
     # A standard key has no binding on some systems (Quit on Windows): keep the ones
     # that exist, once each, so the menu shows the first real one.
     sequences: list[QKeySequence] = []
@@ -68,6 +69,22 @@ class WindowActions:
         self.quit = make_action(
             parent, "quitAction", "&Quit", "quit", [Key.Quit, "Ctrl+Q"], "Close SDX Desktop"
         )
+        self.help = make_action(
+            parent, "helpAction", "&How to…", "", [Key.HelpContents, "F1"],
+            "How to find an interaction, add a tag, practise with demo data",
+        )  # fmt: skip
+        self.shortcuts = make_action(
+            parent, "shortcutsAction", "&Keyboard shortcuts", "", [],
+            "Every keyboard shortcut of this window",
+        )  # fmt: skip
+        self.open_logs = make_action(
+            parent, "openLogsAction", "Open &log folder", "", [],
+            "Show the folder with the log file (for support)",
+        )  # fmt: skip
+        self.about = make_action(
+            parent, "aboutAction", "&About SDX Desktop", "", [],
+            "Version, and the licences of Qt and the other components",
+        )  # fmt: skip
         self.stop.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.page_sizes = QActionGroup(parent)
 
@@ -102,3 +119,11 @@ class WindowActions:
             choice.triggered.connect(lambda _checked=False, n=size: on_page_size(n))
             self.page_sizes.addAction(choice)
         window.addAction(self.find)
+
+    def install_help(self, window: QMainWindow) -> None:
+        """The Help menu, last on the menu bar (after the menus others add)."""
+        self.help_menu = window.menuBar().addMenu("&Help")
+        self.help_menu.addActions([self.help, self.shortcuts])
+        self.help_menu.addSeparator()
+        self.help_menu.addActions([self.open_logs, self.about])
+        window.addAction(self.help)

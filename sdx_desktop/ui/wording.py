@@ -78,3 +78,19 @@ def partial_note(noun: str, loaded: int, *, sorted_: bool, filtered: bool, remed
         (sorted_, filtered), "Filtered"
     )
     return f"{what}: only the first {loaded:,} {noun} loaded so far, not the whole list. {remedy}"
+
+
+def interaction_matches(query: str, interaction: Interaction) -> bool:
+    """Whether ``interaction`` is one ``query`` may mean: its ID (or the start of it), a
+    part of its external ref or email (capital letters do not matter here), or its
+    phone number (digits only)."""
+    text = query.strip()
+    if not text:
+        return False
+    number = text.lstrip("#")
+    if number.isdigit() and str(interaction.id).startswith(number):
+        return True
+    folded = text.casefold()
+    if any(folded in field.casefold() for field in (interaction.external_ref, interaction.email)):
+        return True
+    return phone_matches(text, interaction.phone_number)

@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from sdx_desktop.api.client import SdxClient
 from sdx_desktop.sandbox import SandboxServer
+from sdx_desktop.ui.interaction_picker import InteractionTableModel
 from sdx_desktop.ui.paged_model import LoadState
-from sdx_desktop.ui.pickers import InteractionTableModel
 from sdx_desktop.ui.tag_model import TagTableModel
 from sdx_desktop.ui.tasks import TaskRunner
 
