@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from sdx_desktop import APP_NAME, __version__
+from sdx_desktop.console import ensure_console, wants_console
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def main(argv: list[str]) -> int:
         from sdx_desktop.cli import main as command_line
 
         return command_line(argv)
+    if wants_console(argv):  # a windowed Windows build: print to the starting console
+        ensure_console()
     args = parse_args(argv)
     if args.self_test:
         from sdx_desktop.selftest import self_test

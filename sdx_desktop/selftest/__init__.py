@@ -33,11 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sdx_desktop import APP_NAME, __version__
+from sdx_desktop.console import ensure_console
 
 from .checks import SelfTestError, check_bundle
 from .process import (
     default_platform,
-    ensure_console,
     env,
     frozen,
     print_logged_errors,

@@ -1,6 +1,7 @@
-"""The process side of ``--self-test`` and ``--startup-probe``: where output goes, how the
-build was made, a hard time limit, the environment, and when this process started.
-No Qt here except the message handler, which imports it when used."""
+"""The process side of ``--self-test`` and ``--startup-probe``: how the build was made, a
+hard time limit, the environment, Qt's messages, and when this process started (where
+the output goes is :mod:`sdx_desktop.console`). No Qt here except the message handler,
+which imports it when used."""
 
 from __future__ import annotations
 
@@ -92,27 +93,6 @@ def print_logged_errors(home: Path) -> None:
         first_error = next((i for i, line in enumerate(lines) if " ERROR " in line), None)
         if first_error is not None:
             print("\n".join(["From the app's log:", *lines[first_error:][:40]]), file=sys.stderr)
-
-
-def ensure_console() -> None:
-    """A windowed Windows build has no stdout/stderr: write to the console it was started
-    from, if any (``start /wait sdx-desktop.exe --self-test``). Output redirected to a
-    file or pipe needs nothing: Python then has the handles it was given."""
-    if sys.stdout is not None and sys.stderr is not None:
-        return
-    if sys.platform == "win32":
-        import ctypes
-
-        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-            if sys.stdout is None:
-                sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
-            if sys.stderr is None:
-                sys.stderr = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
-            return
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
 
 
 def process_start() -> float:
