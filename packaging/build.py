@@ -300,7 +300,17 @@ def pack(product: Path) -> Path:
         sys.platform, sys.platform
     )
     base = DIST / f"{NAME}-{version[1] if version else 'dev'}-{system}-{platform.machine().lower()}"
-    fmt = "zip" if (IS_WINDOWS or IS_MACOS) else "gztar"
+    if IS_MACOS:
+        # ditto, as Apple documents for zipping an app: keeps the bundle's symbolic links
+        # (Python's zipfile would store a copy of each target) and so its signature.
+        archive = base.with_name(base.name + ".zip")
+        archive.unlink(missing_ok=True)
+        subprocess.run(
+            ["ditto", "-c", "-k", "--sequesterRsrc", "--keepParent", str(product), str(archive)],
+            check=True,
+        )
+        return archive
+    fmt = "zip" if IS_WINDOWS else "gztar"
     archive = shutil.make_archive(str(base), fmt, root_dir=product.parent, base_dir=product.name)
     return Path(archive)
 
