@@ -105,8 +105,9 @@ class Settings:
 
     @property
     def remember(self) -> bool:
-        """Whether "Remember on this computer" starts ticked."""
-        return _as_bool(self._qs.value("signin/remember", True), True)
+        """Whether "Remember on this computer" starts ticked: not until staff tick it
+        once (as the README says), so a shared computer keeps nothing by default."""
+        return _as_bool(self._qs.value("signin/remember", False), False)
 
     @remember.setter
     def remember(self, value: bool) -> None:

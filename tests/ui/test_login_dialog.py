@@ -582,3 +582,27 @@ def test_screenshot(
     choose(w(dialog, QComboBox, "authMethodCombo"), "token")
     click(qtbot, dialog, "testConnectionButton")
     save_screenshot(dialog, "login-dialog-token-empty")
+
+
+def test_remember_starts_unticked_as_the_readme_says(
+    make_dialog: Callable[..., LoginDialog], settings: Settings
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "Tick\n   *Remember on this computer*" in readme or "Tick *Remember" in readme
+    dialog = make_dialog()
+    assert not w(dialog, QCheckBox, "rememberCheck").isChecked()
+    settings.remember = True  # ticked at the last sign-in: ticked again
+    assert w(make_dialog(), QCheckBox, "rememberCheck").isChecked()
+
+
+def test_a_uuid_of_the_wrong_shape_is_flagged_before_sending(
+    qtbot: QtBot, make_dialog: Callable[..., LoginDialog], factory: RecordingFactory
+) -> None:
+    dialog = make_dialog()
+    fill(qtbot, dialog, "https://sdx.example.org/api", basic=("acme-corp", "some-token"))
+    click(qtbot, dialog, "signInButton")
+    assert factory.calls == 0 and not dialog.busy
+    error = w(dialog, QLabel, "customerUuidError")
+    assert error.isVisible() and "does not look like a customer UUID" in error.text()
+    assert "usual shape" in message(dialog)
+    assert dialog.focusWidget() is w(dialog, QLineEdit, "customerUuidEdit")

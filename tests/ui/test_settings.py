@@ -72,7 +72,7 @@ def test_defaults(home: Path) -> None:
     assert s.last_auth_method == "basic"
     assert s.last_survey_id is None
     assert s.page_size == DEFAULT_PAGE_SIZE == 100
-    assert s.remember is True
+    assert s.remember is False  # unticked until staff tick it (README: "Tick …")
     assert s.geometry("main") is None
 
 
@@ -82,7 +82,7 @@ def test_round_trip() -> None:
     s.last_auth_method = "token"
     s.last_survey_id = 4711
     s.page_size = 250
-    s.remember = False
+    s.remember = True
     state = QByteArray(b"\x01\x00\xffsplitter")
     s.save_geometry("main window", state)
     s.save_geometry("tagSplitter", QByteArray(b"other"))
@@ -91,7 +91,7 @@ def test_round_trip() -> None:
     assert t.last_auth_method == "token"
     assert t.last_survey_id == 4711
     assert t.page_size == 250
-    assert t.remember is False
+    assert t.remember is True
     assert t.geometry("main window") == state
     assert t.geometry("tagSplitter") == QByteArray(b"other")
     t.last_survey_id = None
@@ -124,7 +124,7 @@ def test_hand_edited_file_is_tolerated() -> None:
     )
     s = Settings(path)
     assert s.last_auth_method == "basic"
-    assert s.remember is True
+    assert s.remember is False
     assert s.last_location == "us1"
     assert s.page_size == 100
     assert s.last_survey_id is None
