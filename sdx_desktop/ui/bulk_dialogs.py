@@ -34,6 +34,7 @@ from sdx_desktop.domain.operations import value_problem
 from sdx_desktop.domain.plans import ReplaceRule
 
 from .colours import ERROR, HINT, tint
+from .layout import named
 
 NOTHING_YET = "Nothing is changed yet: you will see every change and confirm it first."
 
@@ -77,7 +78,7 @@ class _InputDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(480)
         self.known_keys = sorted(set(known_keys), key=str.casefold)
-        self.key_combo = QComboBox(objectName="keyCombo", editable=True)
+        self.key_combo = named(QComboBox(editable=True), "keyCombo")
         self.key_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.key_combo.addItems(self.known_keys)
         self.key_combo.setCurrentIndex(-1)
@@ -93,10 +94,10 @@ class _InputDialog(QDialog):
         _name(self.key_combo.view(), "Known keys")
         self.key_combo.editTextChanged.connect(self._validate)
 
-        self.problem = QLabel(objectName="inputProblem", wordWrap=True)
+        self.problem = named(QLabel(wordWrap=True), "inputProblem")
         tint(self.problem, ERROR)
         self.problem.hide()
-        self.note = QLabel(objectName="inputNote", wordWrap=True)
+        self.note = named(QLabel(wordWrap=True), "inputNote")
         self.note.hide()
         hint = QLabel(NOTHING_YET, wordWrap=True)
         tint(hint, HINT)
@@ -176,8 +177,8 @@ class SetTagDialog(_InputDialog):
         else:
             where = _shown(survey_name, 80) if survey_name else "this survey"
             scope = f"Set a key and value on every interaction of {where}."
-        self.scope_label = QLabel(scope, objectName="scopeLabel", wordWrap=True)
-        self.value_edit = QPlainTextEdit(objectName="valueEdit", tabChangesFocus=True)
+        self.scope_label = named(QLabel(scope, wordWrap=True), "scopeLabel")
+        self.value_edit = named(QPlainTextEdit(tabChangesFocus=True), "valueEdit")
         self.value_edit.setPlaceholderText("The value (may be empty)")
         self.value_edit.setFixedHeight(self.value_edit.fontMetrics().lineSpacing() * 3 + 16)
         self.value_edit.setPlainText(value)
@@ -252,26 +253,27 @@ class ReplaceValuesDialog(_InputDialog):
         self.known_values = known_values
         where = _shown(survey_name, 80) if survey_name else "this survey"
         scope = QLabel(f"Changes the values of one key across {where}.", wordWrap=True)
-        self.find_edit = QLineEdit(objectName="findEdit")
+        self.find_edit = named(QLineEdit(), "findEdit")
         self.find_edit.setPlaceholderText("Text to find")
         _name(self.find_edit, "Find")
-        self.replace_edit = QLineEdit(objectName="replaceEdit")
+        self.replace_edit = named(QLineEdit(), "replaceEdit")
         self.replace_edit.setPlaceholderText("Replace with (may be empty)")
         _name(self.replace_edit, "Replace with")
-        self.whole_radio = QRadioButton("&Whole value", objectName="wholeValueRadio", checked=True)
+        self.whole_radio = named(QRadioButton("&Whole value"), "wholeValueRadio")
+        self.whole_radio.setChecked(True)
         _name(self.whole_radio, "Whole value")
-        self.part_radio = QRadioButton("&Part of the value", objectName="partValueRadio")
+        self.part_radio = named(QRadioButton("&Part of the value"), "partValueRadio")
         _name(self.part_radio, "Part of the value")
         self._mode = QButtonGroup(self)
         for radio in (self.whole_radio, self.part_radio):
             self._mode.addButton(radio)
-        self.match_case = QCheckBox("Match &case", objectName="matchCaseCheck")
+        self.match_case = named(QCheckBox("Match &case"), "matchCaseCheck")
         _name(self.match_case, "Match case")
-        self.trim = QCheckBox(
-            "Ignore spaces at the start and end (and remove them)", objectName="trimCheck"
+        self.trim = named(
+            QCheckBox("Ignore spaces at the start and end (and remove them)"), "trimCheck"
         )
         _name(self.trim, "Ignore spaces at the start and end (and remove them)")
-        self.example = QLabel(objectName="exampleLabel", wordWrap=True)
+        self.example = named(QLabel(wordWrap=True), "exampleLabel")
 
         modes = QHBoxLayout()
         modes.addWidget(self.whole_radio)

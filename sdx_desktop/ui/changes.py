@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialog, QLabel
 
 from sdx_desktop.api.errors import SdxError
 from sdx_desktop.api.models import Tag
@@ -33,6 +33,7 @@ from sdx_desktop.domain.operations import (
 from sdx_desktop.domain.undo import UndoHistory
 from sdx_desktop.journal import Journal, Where
 
+from .layout import named
 from .window_actions import make_action
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class Changes(QObject):
         self.where: Where | None = None
         self.recorder: JournalRecorder | None = None
         self.history_window: QObject | None = None
+        #: The bulk input dialog open last (tests and screenshots reach it here).
+        self.input_dialog: QDialog | None = None
         self._busy = False
 
         self.undo_action = make_action(
@@ -83,7 +86,7 @@ class Changes(QObject):
         self.history_action.triggered.connect(self.show_history)
 
         #: "Saved tier=GOLD on #26951 · Undo" after each write.
-        self.undo_link = QLabel(objectName="undoLink")
+        self.undo_link = named(QLabel(), "undoLink")
         self.undo_link.setTextFormat(Qt.TextFormat.RichText)
         self.undo_link.setAccessibleName("Last change")
         self.undo_link.linkActivated.connect(lambda _link: self.undo())

@@ -109,7 +109,8 @@ def readable(preferred: QColor, on: QColor, minimum: float = MIN_CONTRAST) -> QC
     if contrast(preferred, on) >= minimum:
         return QColor(preferred)
     towards_light = luminance(on) < 0.18
-    hue, saturation, lightness, alpha = preferred.getHslF()
+    hue, saturation = preferred.hslHueF(), preferred.hslSaturationF()
+    lightness, alpha = preferred.lightnessF(), preferred.alphaF()
     step = 0.02 if towards_light else -0.02
     candidate = QColor(preferred)
     while 0.0 <= lightness <= 1.0:

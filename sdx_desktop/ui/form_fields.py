@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from .colours import ERROR, HINT, tint
+from .layout import named
 
 
 def plain_name(text: str) -> str:
@@ -45,7 +46,7 @@ def hint_label(text: str, name: str = "") -> QLabel:
 
 
 def error_label(name: str) -> QLabel:
-    label = QLabel(objectName=name, wordWrap=True)
+    label = named(QLabel(wordWrap=True), name)
     tint(label, ERROR)
     label.hide()
     return label
@@ -57,7 +58,7 @@ def set_error(label: QLabel, text: str) -> None:
 
 
 def secret_edit(name: str, accessible_name: str) -> QLineEdit:
-    edit = QLineEdit(objectName=name)
+    edit = named(QLineEdit(), name)
     edit.setAccessibleName(accessible_name)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     edit.setInputMethodHints(
@@ -70,7 +71,7 @@ def secret_edit(name: str, accessible_name: str) -> QLineEdit:
 
 def with_reveal(edit: QLineEdit, name: str) -> QWidget:
     """``edit`` with a small Show/Hide button beside it."""
-    button = QToolButton(objectName=name)
+    button = named(QToolButton(), name)
     button.setText("Show")
     button.setCheckable(True)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)

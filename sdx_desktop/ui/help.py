@@ -30,6 +30,7 @@ from sdx_desktop.resources import resource_path
 from sdx_desktop.settings import log_dir
 
 from .form_fields import name_combo
+from .layout import named
 
 HOW_TO = """
 <h3>Find an interaction</h3>
@@ -97,7 +98,7 @@ def shortcuts_html(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def _browser(name: str, accessible: str, text: str) -> QTextBrowser:
-    browser = QTextBrowser(objectName=name)
+    browser = named(QTextBrowser(), name)
     browser.setAccessibleName(accessible)
     browser.setOpenExternalLinks(True)
     browser.setHtml(text)
@@ -113,7 +114,7 @@ class HelpDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("helpDialog")
         self.setWindowTitle(f"Help — {APP_NAME}")
-        self.tabs = QTabWidget(objectName="helpTabs")
+        self.tabs = named(QTabWidget(), "helpTabs")
         self.tabs.setAccessibleName("Help topics")
         self.how_to = _browser("howToText", "How to", HOW_TO)
         self.shortcuts = _browser(
@@ -166,15 +167,15 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle(f"About {APP_NAME}")
-        self.summary = QLabel(about_html(), objectName="aboutSummary", wordWrap=True)
+        self.summary = named(QLabel(about_html(), wordWrap=True), "aboutSummary")
         self.components = components()
-        self.component_combo = QComboBox(objectName="componentCombo")
+        self.component_combo = named(QComboBox(), "componentCombo")
         name_combo(self.component_combo, "Component")
         for component in self.components:
             self.component_combo.addItem(
                 f"{component['name']} {component.get('version', '')} — {component['licence']}"
             )
-        self.licence = QTextBrowser(objectName="licenceText")
+        self.licence = named(QTextBrowser(), "licenceText")
         self.licence.setAccessibleName("Licence text")
         self.component_combo.currentIndexChanged.connect(self._show_licence)
         label = QLabel("&Licence of:")

@@ -18,17 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from .history_model import HistoryQuery
+from .layout import named
 
 #: Typing in a filter re-reads the list once the typing pauses this long (ms).
 FILTER_DELAY_MS = 300
 
 W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """``widget`` with an object name (tests and the screenshot tool find it by it)."""
-    widget.setObjectName(name)
-    return widget
 
 
 def wrapped(label: QLabel) -> QLabel:

@@ -15,6 +15,7 @@ from sdx_desktop.api.errors import SdxError
 from sdx_desktop.api.models import Interaction
 
 from .colours import HINT, tint
+from .layout import named
 from .tasks import TaskRunner
 from .wording import interaction_label, interaction_matches
 
@@ -48,14 +49,14 @@ class InteractionFinder(QWidget):
         self._task: asyncio.Task[None] | None = None
         self._generation = 0
 
-        self.matches = QListWidget(objectName="interactionMatches")
+        self.matches = named(QListWidget(), "interactionMatches")
         self.matches.setAccessibleName("Matching interactions")
         self.matches.setAccessibleDescription("Enter picks the interaction to add the tag to.")
         self.matches.setMaximumHeight(combo.sizeHint().height() * 4)
         self.matches.itemActivated.connect(self._pick)
         self.matches.itemClicked.connect(self._pick)
         self.matches.hide()
-        self.status = QLabel(objectName="interactionFinderStatus", wordWrap=True)
+        self.status = named(QLabel(wordWrap=True), "interactionFinderStatus")
         tint(self.status, HINT)
         self.status.setText("Type the interaction’s ID, external ref, email or phone number.")
         layout = QVBoxLayout(self)
@@ -66,7 +67,9 @@ class InteractionFinder(QWidget):
 
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.search_now)
-        combo.lineEdit().textEdited.connect(lambda _text: self._timer.start())
+        line_edit = combo.lineEdit()
+        assert line_edit is not None  # an editable combo box has one
+        line_edit.textEdited.connect(lambda _text: self._timer.start())
 
     def search_now(self) -> None:
         """List the loaded matches; look up an exact external ref or email on the server."""

@@ -26,7 +26,7 @@ from sdx_desktop.api.models import Interaction, Survey
 from .colours import HINT, tint
 from .form_fields import name_combo
 from .keys import clear_on_escape
-from .layout import compact_rows
+from .layout import compact_rows, named
 from .paged_model import ObjectRole, PagedTableModel
 from .pickers import LocalFilter, pane_title
 from .state_bar import LoadStateBar
@@ -165,16 +165,16 @@ class InteractionPicker(QWidget):
         self.proxy.setSourceModel(self.model)
 
         self.title = pane_title("&Interactions")
-        self.search = QLineEdit(objectName="interactionSearch")
+        self.search = named(QLineEdit(), "interactionSearch")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search interactions")
         clear_on_escape(self.search)
-        self.field_combo = QComboBox(objectName="interactionSearchField")
+        self.field_combo = named(QComboBox(), "interactionSearchField")
         self.field_combo.setToolTip("Where to search")
         name_combo(self.field_combo, "Search in")
         for choice in SEARCH_FIELDS:
             self.field_combo.addItem(choice.label, choice.field)
-        self.type_combo = QComboBox(objectName="surveyTypeFilter")
+        self.type_combo = named(QComboBox(), "surveyTypeFilter")
         name_combo(self.type_combo, "Interaction type")
         self.type_combo.setToolTip("Show only interactions of this type")
         self.type_combo.addItem("All types", "")
@@ -182,11 +182,11 @@ class InteractionPicker(QWidget):
             self.type_combo.addItem(survey_type_word(survey_type), survey_type)
         self.title.setBuddy(self.search)
 
-        self.note = QLabel(objectName="interactionSearchNote", wordWrap=True)
+        self.note = named(QLabel(wordWrap=True), "interactionSearchNote")
         tint(self.note, HINT)
         self.note.hide()
 
-        view = self.view = QTableView(objectName="interactionPicker")
+        view = self.view = named(QTableView(), "interactionPicker")
         view.setAccessibleName("Interactions")
         view.setAccessibleDescription(
             "The first row shows every tag of the survey; the others one interaction each."
@@ -205,9 +205,7 @@ class InteractionPicker(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(
-            InteractionTableModel.CONTACT, QHeaderView.ResizeMode.Stretch
-        )
+        header.setSectionResizeMode(InteractionTableModel.CONTACT, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate((64, 100, 170, 56, 72, 92, 140)):
             header.resizeSection(column, width)
         view.setSpan(0, 0, 1, len(InteractionTableModel.COLUMNS))
@@ -258,8 +256,8 @@ class InteractionPicker(QWidget):
     def search_field(self) -> SearchField:
         return SEARCH_FIELDS[max(0, self.field_combo.currentIndex())]
 
-    def server_filters(self) -> dict[str, str]:
-        filters: dict[str, str] = {}
+    def server_filters(self) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
         field = self.field_combo.currentData()
         text = self.search.text().strip()
         if field and field != PHONE and text:

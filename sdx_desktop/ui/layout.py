@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtCore import QSortFilterProxyModel
+from PySide6.QtCore import QObject, QSortFilterProxyModel
 from PySide6.QtWidgets import QHeaderView, QTableView
+
+Q = TypeVar("Q", bound=QObject)
+
+
+def named(widget: Q, name: str) -> Q:
+    """``widget`` with an object name (tests, screenshots and style rules find it by it)."""
+    widget.setObjectName(name)
+    return widget
 
 
 def compact_rows(view: QTableView) -> None:

@@ -35,6 +35,7 @@ from sdx_desktop.settings import Settings
 
 from .colours import ERROR, NOTICE, SUCCESS, tint
 from .form_fields import hint_label
+from .layout import named
 from .sign_in_fields import SignInFields
 from .tasks import TaskRunner
 
@@ -108,7 +109,7 @@ class LoginDialog(QDialog):
         root.setSpacing(10)
         root.setContentsMargins(20, 18, 20, 16)
 
-        self.banner = QLabel(message, objectName="loginBanner", wordWrap=True)
+        self.banner = named(QLabel(message, wordWrap=True), "loginBanner")
         tint(self.banner, NOTICE, padding="8px")
         self.banner.setVisible(bool(message))
         root.addWidget(self.banner)
@@ -128,7 +129,7 @@ class LoginDialog(QDialog):
         self.rememberCheck = self.fields.rememberCheck
 
         # Outcome
-        self.loginMessage = QLabel(objectName="loginMessage", wordWrap=True)
+        self.loginMessage = named(QLabel(wordWrap=True), "loginMessage")
         self.loginMessage.setTextFormat(Qt.TextFormat.PlainText)
         self.loginMessage.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.loginMessage.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
@@ -138,12 +139,10 @@ class LoginDialog(QDialog):
         root.addStretch(1)
 
         # Buttons
-        self.testConnectionButton = QPushButton(
-            "Test co&nnection", objectName="testConnectionButton"
-        )
+        self.testConnectionButton = named(QPushButton("Test co&nnection"), "testConnectionButton")
         self.testConnectionButton.setToolTip("Check the details without signing in")
         self.testConnectionButton.setAccessibleDescription(self.testConnectionButton.toolTip())
-        self.signInButton = QPushButton("&Sign in", objectName="signInButton")
+        self.signInButton = named(QPushButton("&Sign in"), "signInButton")
         self.buttons = QDialogButtonBox()
         self.buttons.addButton(self.signInButton, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancelButton = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)

@@ -30,6 +30,7 @@ from .exchange_actions import ExchangeActions
 from .help import AboutDialog, HelpDialog, open_log_folder
 from .icons import icon, retheme
 from .interaction_picker import ALL_INTERACTIONS, InteractionPicker
+from .layout import named
 from .pickers import SurveyPicker
 from .session import ClientProxy
 from .tag_dialog import TagDialog
@@ -152,11 +153,11 @@ class MainWindow(QMainWindow):
         self.tag_filter.textChanged.connect(self._update_status)
 
     def _build_layout(self) -> None:
-        self.left_splitter = QSplitter(Qt.Orientation.Vertical, objectName="leftSplitter")
+        self.left_splitter = named(QSplitter(Qt.Orientation.Vertical), "leftSplitter")
         self.left_splitter.addWidget(self.surveys)
         self.left_splitter.addWidget(self.interactions)
         self.left_splitter.setSizes([220, 480])
-        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.main_splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.tag_panel)
         self.main_splitter.setStretchFactor(1, 1)
@@ -165,10 +166,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 4)
         if self.demo:
-            banner = QLabel(
-                "<b>Demo mode</b> — practice data on this computer only. "
-                "Nothing you change here reaches Survey Dynamix.",
-                objectName="demoBanner",
+            banner = named(
+                QLabel(
+                    "<b>Demo mode</b> — practice data on this computer only. "
+                    "Nothing you change here reaches Survey Dynamix.",
+                ),
+                "demoBanner",
             )
             tint(banner, NOTICE, padding="6px 10px")
             layout.addWidget(banner)
@@ -212,8 +215,8 @@ class MainWindow(QMainWindow):
         actions.install(self, page_size=self.settings.page_size, on_page_size=self.set_page_size)
 
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel(objectName="tagStatus")
-        self.busy = QProgressBar(objectName="busyIndicator")
+        self.status_label = named(QLabel(), "tagStatus")
+        self.busy = named(QProgressBar(), "busyIndicator")
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setMaximumHeight(14)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Iterable, MutableSequence, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -65,7 +65,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._runner = runner
         self.page_size = page_size
-        self._rows: list[T] = []
+        #: The records, in row order (a subclass may keep them in a leaner sequence).
+        self._rows: MutableSequence[T] = []
         self._ids: set[int] = set()
         self._fetch: FetchPage[T] | None = None
         self._walk: PageWalk[T] | None = None
@@ -321,7 +322,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         held = [(index, self.item(index.row())) for index in persistent]
-        self._rows.sort(
+        # A list, or TagRows (whose sort takes list.sort's arguments).
+        cast("list[T]", self._rows).sort(
             key=lambda item: self.sort_value(item, column),
             reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
         )

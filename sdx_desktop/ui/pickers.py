@@ -27,7 +27,7 @@ from sdx_desktop.api.models import Survey
 
 from .colours import HINT, tint
 from .keys import clear_on_escape
-from .layout import change_row_filter
+from .layout import change_row_filter, named
 from .paged_model import ObjectRole, PagedTableModel
 from .state_bar import LoadStateBar
 from .tasks import TaskRunner
@@ -112,7 +112,7 @@ class SurveyPicker(QWidget):
         self.proxy.setSourceModel(self.model)
 
         self.title = pane_title("&Surveys")
-        self.search = QLineEdit(objectName="surveySearch")
+        self.search = named(QLineEdit(), "surveySearch")
         self.search.setPlaceholderText("Search surveys")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search surveys")
@@ -121,14 +121,14 @@ class SurveyPicker(QWidget):
         )
         clear_on_escape(self.search)
         self.search.textChanged.connect(self._on_search)
-        self.view = QListView(objectName="surveyPicker")
+        self.view = named(QListView(), "surveyPicker")
         self.view.setAccessibleName("Surveys")
         self.view.setAccessibleDescription("Pick a survey to see its interactions and tags.")
         self.view.setModel(self.proxy)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
         self.view.selectionModel().currentChanged.connect(self._on_current)
-        self.no_match = QLabel(objectName="surveyNoMatch", wordWrap=True)
+        self.no_match = named(QLabel(wordWrap=True), "surveyNoMatch")
         tint(self.no_match, HINT)
         self.no_match.hide()
         self.state_bar = LoadStateBar(self.model, noun="surveys", parent=self)

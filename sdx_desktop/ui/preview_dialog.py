@@ -48,6 +48,7 @@ from sdx_desktop.domain.operations import (
 )
 
 from . import preview_model as words
+from .layout import named
 from .preview_model import change_counts, line_report, lines_of, many, result_counts
 from .preview_widgets import PreviewTable, StatusLine, write_csv
 from .tasks import TaskRunner
@@ -92,7 +93,8 @@ class PreviewDialog(QDialog):
         self._cancel: threading.Event | None = None
         self._applying = False
         self._close_when_stopped = False
-        self._again: tuple[Any, ...] = ()  # what "Retry" checks again
+        #: What "Retry" checks again: the plan, its table lines, the rows to force.
+        self._again: tuple[Plan, list[int] | None, frozenset[int]] | None = None
 
         self.summary = self._label("previewSummary")
         self.summary.setText(plan.summary)
@@ -110,11 +112,11 @@ class PreviewDialog(QDialog):
         self.preview_table = PreviewTable(self)
         self.table = self.preview_table.view
         self.model = self.preview_table.model
-        self.force_check = QCheckBox(objectName="forceConflictsCheck")
+        self.force_check = named(QCheckBox(), "forceConflictsCheck")
         self.force_check.setAccessibleName("Also write the conflicting rows")
         self.force_check.toggled.connect(self._update_apply)
 
-        self.retry_button = self._button("retryButton", "Retry", lambda: self._check(*self._again))
+        self.retry_button = self._button("retryButton", "Retry", self._check_again)
         self.retry_failed_button = self._button(
             "retryFailedButton", "Retry failed", self._retry_failed
         )
@@ -142,12 +144,12 @@ class PreviewDialog(QDialog):
         self._set_mode("checking")
 
     def _label(self, name: str) -> QLabel:
-        label = QLabel(objectName=name, wordWrap=True)
+        label = named(QLabel(wordWrap=True), name)
         label.hide()
         return label
 
     def _button(self, name: str, text: str, slot: Any) -> QPushButton:
-        button = QPushButton(text, objectName=name, autoDefault=False)
+        button = named(QPushButton(text, autoDefault=False), name)
         button.setAccessibleName(text.rstrip("…"))
         button.clicked.connect(slot)
         return button
@@ -158,6 +160,10 @@ class PreviewDialog(QDialog):
         """Open the dialog (window-modal, without blocking) and check the plan."""
         self.open()
         self._check(self.plan, None, frozenset())
+
+    def _check_again(self) -> None:
+        if self._again is not None:
+            self._check(*self._again)
 
     def _check(self, plan: Plan, lines: list[int] | None, force: frozenset[int]) -> None:
         """Preview ``plan``. The first time, show it; on a retry (``lines``: which table

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from sdx_desktop.domain.operations import Change, Planned, Result, RowResult
 
 from .colours import ERROR, tint
-from .layout import compact_rows
+from .layout import compact_rows, named
 from .preview_model import (
     CHANGE_WORDS,
     RESULT_WORDS,
@@ -54,16 +54,16 @@ class PreviewTable(QWidget):
         self.proxy = PreviewFilterProxy(self.model, self)
         self._kinds: list[Kind] = []
 
-        self.show_combo = QComboBox(objectName="previewShowCombo")
+        self.show_combo = named(QComboBox(), "previewShowCombo")
         self.show_combo.setAccessibleName("Show")
         self.show_combo.view().setAccessibleName("Show")
         self.show_combo.currentIndexChanged.connect(self._kind_chosen)
-        self.filter_edit = QLineEdit(objectName="previewFilterEdit", clearButtonEnabled=True)
+        self.filter_edit = named(QLineEdit(clearButtonEnabled=True), "previewFilterEdit")
         self.filter_edit.setPlaceholderText("Filter by interaction, key or value")
         self.filter_edit.setAccessibleName("Filter the list")
         self.filter_edit.textChanged.connect(self.proxy.set_text)
 
-        view = self.view = QTableView(objectName="previewTable")
+        view = self.view = named(QTableView(), "previewTable")
         view.setAccessibleName("Changes")
         view.setModel(self.proxy)
         view.setSortingEnabled(True)
@@ -146,8 +146,8 @@ class StatusLine(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel(objectName="previewStatus", wordWrap=True)
-        self.bar = QProgressBar(objectName="previewProgress", textVisible=False)
+        self.label = named(QLabel(wordWrap=True), "previewStatus")
+        self.bar = named(QProgressBar(textVisible=False), "previewProgress")
         self.bar.setAccessibleName("Progress")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

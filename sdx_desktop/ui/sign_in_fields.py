@@ -29,6 +29,7 @@ from sdx_desktop.domain.sign_in import (
 )
 
 from .form_fields import error_label, hint_label, labelled, secret_edit, set_error, with_reveal
+from .layout import named
 
 NO_STORE_NOTE = "This computer has no password store: you will be asked again next time."
 
@@ -48,7 +49,7 @@ class SignInFields(QWidget):
         root.setSpacing(10)
 
         # Where
-        self.regionCombo = QComboBox(objectName="regionCombo")
+        self.regionCombo = named(QComboBox(), "regionCombo")
         for text, region in region_choices():
             self.regionCombo.addItem(text, region)
         self.regionCombo.addItem("Custom URL…", CUSTOM)
@@ -64,7 +65,7 @@ class SignInFields(QWidget):
         self.regionCombo.setAccessibleDescription(self.regionCombo.toolTip())
         root.addWidget(labelled("&Region", self.regionCombo))
 
-        self.customUrlEdit = QLineEdit(objectName="customUrlEdit")
+        self.customUrlEdit = named(QLineEdit(), "customUrlEdit")
         self.customUrlEdit.setPlaceholderText("https://…/api")
         self.customUrlError = error_label("customUrlError")
         self.customUrlBox = labelled(
@@ -76,12 +77,12 @@ class SignInFields(QWidget):
         root.addWidget(self.customUrlBox)
 
         # How
-        self.authMethodCombo = QComboBox(objectName="authMethodCombo")
+        self.authMethodCombo = named(QComboBox(), "authMethodCombo")
         self.authMethodCombo.addItem("Customer UUID and auth token", BASIC)
         self.authMethodCombo.addItem("Personal access token", TOKEN)
         root.addWidget(labelled("Sign in &with", self.authMethodCombo))
 
-        self.customerUuidEdit = QLineEdit(objectName="customerUuidEdit")
+        self.customerUuidEdit = named(QLineEdit(), "customerUuidEdit")
         self.customerUuidEdit.setPlaceholderText(f"for example {UUID_EXAMPLE}")
         self.customerUuidError = error_label("customerUuidError")
         self.authTokenEdit = secret_edit("authTokenEdit", "Auth token")
@@ -119,13 +120,13 @@ class SignInFields(QWidget):
         self.patEdit.setToolTip("A personal access token, or a pasted OAuth access token")
         token_layout.addStretch(1)
 
-        self.methodStack = QStackedWidget(objectName="methodStack")
+        self.methodStack = named(QStackedWidget(), "methodStack")
         self.methodStack.addWidget(basic_page)
         self.methodStack.addWidget(token_page)
         root.addWidget(self.methodStack)
 
         # Remember
-        self.rememberCheck = QCheckBox("Re&member on this computer", objectName="rememberCheck")
+        self.rememberCheck = named(QCheckBox("Re&member on this computer"), "rememberCheck")
         self.rememberNote = hint_label(NO_STORE_NOTE, "rememberNote")
         self.rememberNote.setContentsMargins(24, 0, 0, 0)
         if keyring_status.usable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from .colours import FAILURE, tint
@@ -10,7 +12,7 @@ from .paged_model import LoadState, PagedTableModel
 
 class LoadStateBar(QFrame):
     def __init__(
-        self, model: PagedTableModel[object], *, noun: str, parent: QWidget | None = None
+        self, model: PagedTableModel[Any], *, noun: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._model = model

@@ -46,6 +46,7 @@ from sdx_desktop.domain.plans import plan_save
 
 from .colours import ERROR, HINT, tint
 from .interaction_finder import InteractionFinder
+from .layout import named
 from .questions import ask, quoted
 from .tasks import TaskRunner
 from .wording import describe_interaction
@@ -109,11 +110,13 @@ class TagDialog(QDialog):
             self._fixed_interaction: int | None = fixed_interaction
         else:
             self._fixed_interaction = None
-            combo = QComboBox(objectName="interactionCombo", editable=True)
+            combo = named(QComboBox(editable=True), "interactionCombo")
             combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-            combo.lineEdit().setPlaceholderText("ID, external ref, email or phone number")
+            line_edit = combo.lineEdit()
+            assert line_edit is not None  # an editable combo box has one
+            line_edit.setPlaceholderText("ID, external ref, email or phone number")
             combo.setAccessibleName("Interaction")
-            combo.lineEdit().setAccessibleName("Interaction")
+            line_edit.setAccessibleName("Interaction")
             combo.view().setAccessibleName("Loaded interactions")
             for item in interactions:
                 combo.addItem(describe_interaction(item.id, [item]), item.id)
@@ -129,32 +132,32 @@ class TagDialog(QDialog):
             column.addWidget(combo)
             column.addWidget(self.finder)
 
-        self.key_edit = QLineEdit(objectName="keyEdit")
+        self.key_edit = named(QLineEdit(), "keyEdit")
         self.key_edit.setPlaceholderText("e.g. REGION or tier")
-        self.key_error = QLabel(objectName="keyError", wordWrap=True)
+        self.key_error = named(QLabel(wordWrap=True), "keyError")
         tint(self.key_error, ERROR)
         self.key_hint = QLabel(
             "Letters, digits and _ only, starting with a letter. Keys are case-sensitive."
         )
         tint(self.key_hint, HINT)
         self.key_hint.setWordWrap(True)
-        self.value_edit = QPlainTextEdit(objectName="valueEdit")
+        self.value_edit = named(QPlainTextEdit(), "valueEdit")
         self.value_edit.setTabChangesFocus(True)
         self.value_edit.setPlaceholderText("The value (may be empty)")
         self.value_edit.setMinimumHeight(90)
 
-        self.message = QLabel(objectName="saveMessage", wordWrap=True)
+        self.message = named(QLabel(wordWrap=True), "saveMessage")
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.hide()
 
         self.buttons = QDialogButtonBox()
-        self.save_button = QPushButton("Save", objectName="saveButton")
+        self.save_button = named(QPushButton("Save"), "saveButton")
         self.save_button.setDefault(True)
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
 
         form = QFormLayout()
         interaction_label = QLabel("&Interaction:")

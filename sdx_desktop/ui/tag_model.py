@@ -169,16 +169,18 @@ class TagTableModel(PagedTableModel[Tag]):
         self._cancel_load_all = cancel
         generation = self.begin_bulk_load()
         inbox = _Inbox(asyncio.get_running_loop())
-        scope = {
-            "survey_id": None if self.interaction_id is not None else self.survey_id,
-            "interaction_id": self.interaction_id,
-        }
+        survey_id = None if self.interaction_id is not None else self.survey_id
+        interaction_id = self.interaction_id
         walk: PageWalk[Tag] = PageWalk(LOAD_ALL_PAGE)
         self.load_all_walk = walk
 
         def produce() -> None:
             pages = client.iter_tag_pages(
-                **scope, page_size=LOAD_ALL_PAGE, cancel=cancel, walk=walk
+                survey_id=survey_id,
+                interaction_id=interaction_id,
+                page_size=LOAD_ALL_PAGE,
+                cancel=cancel,
+                walk=walk,
             )
             try:
                 for page in pages:
@@ -189,7 +191,9 @@ class TagTableModel(PagedTableModel[Tag]):
             except BaseException as error:  # handed to the UI thread, raised there
                 inbox.put(error, last=True)
             finally:
-                pages.close()
+                close = getattr(pages, "close", None)  # a generator: stop its workers
+                if close is not None:
+                    close()
 
         self._runner.spawn(self._runner.run(produce))
         try:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from .colours import HINT, tint
 from .keys import clear_on_escape
-from .layout import compact_rows
+from .layout import compact_rows, named
 from .paged_model import LoadState
 from .state_bar import LoadStateBar
 from .tag_model import TagFilterProxy, TagTableModel
@@ -35,9 +35,9 @@ class TagPanel(QWidget):
         super().__init__(parent)
         self.tags = tags
         self.proxy = proxy
-        self.title = QLabel(objectName="tagTitle")
+        self.title = named(QLabel(), "tagTitle")
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.filter = QLineEdit(objectName="tagFilter")
+        self.filter = named(QLineEdit(), "tagFilter")
         self.filter.setPlaceholderText("Filter tags by key or value (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.filter.setAccessibleName("Filter tags")
@@ -47,11 +47,11 @@ class TagPanel(QWidget):
         clear_on_escape(self.filter)
         self.filter.textChanged.connect(proxy.set_text)
 
-        self.partial = QLabel(objectName="tagPartialNote", wordWrap=True)
+        self.partial = named(QLabel(wordWrap=True), "tagPartialNote")
         tint(self.partial, HINT)
         self.partial.hide()
 
-        view = self.view = QTableView(objectName="tagTable")
+        view = self.view = named(QTableView(), "tagTable")
         view.setAccessibleName("Tags")
         view.setAccessibleDescription("Enter or F2 edits the selected tag; Delete deletes it.")
         view.setModel(proxy)
@@ -72,14 +72,14 @@ class TagPanel(QWidget):
         header.resizeSection(TagTableModel.UPDATED, 150)
         header.setStretchLastSection(True)
 
-        self.empty_state = QLabel(objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty_state = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "emptyState")
         self.empty_state.setWordWrap(True)
         tint(self.empty_state, HINT)
         self.empty_state.setMargin(24)
         font = self.empty_state.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.empty_state.setFont(font)
-        self.stack = QStackedWidget(objectName="tagStack")
+        self.stack = named(QStackedWidget(), "tagStack")
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(view)
         self.state_bar = LoadStateBar(tags, noun="tags", parent=self)

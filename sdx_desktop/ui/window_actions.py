@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
 from .icons import set_icon
+from .layout import named
 
 Key = QKeySequence.StandardKey
 PAGE_SIZES = (100, 250, 500, 1000)
@@ -22,7 +23,7 @@ def make_action(
     shortcuts: list[QKeySequence.StandardKey | str],
     tip: str,
 ) -> QAction:
-    action = QAction(text, parent, objectName=name)
+    action = named(QAction(text, parent), name)
     if icon_name:
         set_icon(action, icon_name)
     # A standard key has no binding on some systems (Quit on Windows): keep the ones
@@ -91,7 +92,7 @@ class WindowActions:
     def install(
         self, window: QMainWindow, *, page_size: int, on_page_size: Callable[[int], None]
     ) -> None:
-        toolbar = QToolBar("Main", objectName="mainToolBar")
+        toolbar = named(QToolBar("Main"), "mainToolBar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setMovable(False)
         toolbar.addActions([self.add, self.edit, self.delete])

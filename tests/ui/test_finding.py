@@ -285,7 +285,9 @@ def test_the_status_bar_confirms_a_save_and_a_delete(
     qtbot.waitUntil(lambda: link.isVisible(), timeout=WAIT_MS)
     assert "tier" in link.text() and "Undo" in link.text()
     qtbot.waitUntil(lambda: window.tags.loaded_count == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.runner.idle, timeout=WAIT_MS)
     window.tag_view.selectRow(0)
+    assert len(window.selected_tags()) == 1
     window.delete_selected()
     answer(qtbot, "deleteConfirm", "Delete")
     qtbot.waitUntil(lambda: window.tags.loaded_count == 0, timeout=WAIT_MS)
