@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QUrl, qVersion
+from PySide6.QtCore import Qt, QUrl, qVersion
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -202,6 +203,32 @@ class AboutDialog(QDialog):
         self.licence.setPlainText(f"{note}\n\n{text}" if note else text)
 
 
-def open_log_folder() -> bool:
-    """Show the folder holding the log file in the system's file manager."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
+def show_help(
+    window: QMainWindow, tab: int = HelpDialog.HOW_TO, dialog: HelpDialog | None = None
+) -> HelpDialog:
+    """Show the help window (``dialog``, or a new one) at ``tab``; it stays open beside
+    the main window."""
+    if not isinstance(dialog, HelpDialog):
+        dialog = HelpDialog(window.findChildren(QAction), window)
+    dialog.show_tab(tab)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog
+
+
+def show_about(window: QMainWindow) -> AboutDialog:
+    dialog = AboutDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def open_log_folder(window: QMainWindow | None = None) -> bool:
+    """Show the folder holding the log file in the system's file manager (or, where
+    that is not possible, say where it is in the status bar)."""
+    folder = log_dir()
+    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+    if not opened and window is not None:
+        window.statusBar().showMessage(f"The log folder is {folder}", 15_000)
+    return opened

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import itertools
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -18,29 +18,26 @@ from PySide6.QtWidgets import (
 
 from sdx_desktop import APP_NAME
 from sdx_desktop.api.models import Interaction, Survey, Tag
-from sdx_desktop.domain.edits import RenameHalfDone, Saved, SaveOutcome
 from sdx_desktop.domain.operations import JobJournal
-from sdx_desktop.settings import Settings, log_dir
+from sdx_desktop.settings import Settings
 
 from . import drafts
 from .changes import Changes
 from .colours import NOTICE, tint
-from .delete_flow import delete_tags
 from .exchange_actions import ExchangeActions
-from .help import AboutDialog, HelpDialog, open_log_folder
+from .help import AboutDialog, HelpDialog, open_log_folder, show_about, show_help
 from .icons import icon, retheme
 from .interaction_picker import ALL_INTERACTIONS, InteractionPicker
 from .layout import named
 from .pickers import SurveyPicker
 from .session import ClientProxy
 from .tag_dialog import TagDialog
+from .tag_editing import TagEditing
 from .tag_model import TagFilterProxy, TagTableModel
 from .tag_panel import TagPanel
 from .tasks import TaskRunner
 from .window_actions import WindowActions
 from .wording import interaction_label
-
-LOAD_ALL_REPAINT_MS = 500
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +73,8 @@ class MainWindow(QMainWindow):
         self.tags = TagTableModel(runner, page_size=settings.page_size, parent=self)
         self.tag_proxy = TagFilterProxy(self)
         self.tag_proxy.setSourceModel(self.tags)
+        self.editing = TagEditing(self)
+        self.tag_dialog: TagDialog | None = None
         self._build_tag_panel()
         self._build_layout()
         self._build_actions()
@@ -210,7 +209,7 @@ class MainWindow(QMainWindow):
         actions.quit.triggered.connect(self.close)
         actions.help.triggered.connect(lambda: self.show_help(HelpDialog.HOW_TO))
         actions.shortcuts.triggered.connect(lambda: self.show_help(HelpDialog.SHORTCUTS))
-        actions.open_logs.triggered.connect(self._open_log_folder)
+        actions.open_logs.triggered.connect(lambda: open_log_folder(self))
         actions.about.triggered.connect(self.show_about)
         actions.install(self, page_size=self.settings.page_size, on_page_size=self.set_page_size)
 
@@ -280,145 +279,34 @@ class MainWindow(QMainWindow):
         return [t for t in (self.tag_proxy.tag_at(r) for r in rows) if t is not None]
 
     def add_tag(self) -> None:
-        if self.survey is None:
-            return
-        dialog = TagDialog(
-            self.runner,
-            self.api,
-            interaction_id=self.interaction.id if self.interaction else None,
-            interactions=self.interactions.loaded_interactions(),
-            recorder=self.recorder,
-            survey_id=self.survey.id,
-            parent=self,
-        )
-        self._open_tag_dialog(dialog)
+        self.editing.add()
 
     def edit_selected(self) -> None:
-        selected = self.selected_tags()
-        if len(selected) != 1:
-            return
-        dialog = TagDialog(
-            self.runner,
-            self.api,
-            tag=selected[0],
-            interactions=self.interactions.loaded_interactions(),
-            recorder=self.recorder,
-            parent=self,
-        )
-        self._open_tag_dialog(dialog)
+        self.editing.edit_selected()
+
+    def delete_selected(self) -> None:
+        self.editing.delete_selected()
 
     def open_draft(self, draft: drafts.Draft) -> TagDialog:
         """The add/edit dialog again, with what was typed before the app closed."""
-        dialog = TagDialog(
-            self.runner,
-            self.api,
-            tag=draft.original,
-            interaction_id=draft.interaction_id,
-            interactions=self.interactions.loaded_interactions(),
-            recorder=self.recorder,
-            parent=self,
-        )
-        dialog.key_edit.setText(draft.key)
-        dialog.value_edit.setPlainText(draft.value)
-        self._open_tag_dialog(dialog)
-        return dialog
+        return self.editing.open_draft(draft)
 
     def keep_draft(self) -> bool:
         """Keep what the add/edit dialog holds unsaved for the next start."""
         return drafts.keep_open_draft(self)
-
-    def _open_tag_dialog(self, dialog: TagDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(self._apply_saved)
-        dialog.applied.connect(self.changes.record)
-        dialog.vanished.connect(self.tags.remove_id)
-        dialog.open()
-        self.tag_dialog = dialog
-
-    def _apply_saved(self, outcome: SaveOutcome) -> None:
-        if isinstance(outcome, Saved):
-            if outcome.replaced_id is not None:
-                self.tags.remove_id(outcome.replaced_id)
-            tag = outcome.tag
-        else:
-            assert isinstance(outcome, RenameHalfDone)
-            tag = outcome.new
-        if self.belongs_here(tag):
-            self.tags.upsert_item(tag)
-            self._select_tag(tag.id)
-        self._update_status()
 
     def belongs_here(self, tag: Tag) -> bool:
         if self.interaction is not None:
             return tag.interaction_id == self.interaction.id
         return self.tags.survey_wide
 
-    def _select_tag(self, tag_id: int) -> None:
-        row = self.tags.row_of(tag_id)
-        if row is None:
-            return
-        index = self.tag_proxy.mapFromSource(self.tags.index(row, 0))
-        if index.isValid():
-            flags = (
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.tag_view.selectionModel().setCurrentIndex(index, flags)
-            self.tag_view.scrollTo(index)
-
-    def delete_selected(self) -> None:
-        selected = self.selected_tags()
-        if selected:
-            self.runner.spawn(self._delete(selected))
-
-    async def _delete(self, selected: list[Tag]) -> None:
-        report = await delete_tags(
-            self,
-            self.runner,
-            self.api,
-            selected,
-            recorder=self.recorder,
-            survey_id=self.survey.id if self.survey else None,
-        )
-        if report is None:
-            return
-        if report.job is not None:
-            self.changes.record(report.job)
-        for tag_id in report.removed:
-            self.tags.remove_id(tag_id)
-        for current in report.changed:
-            self.tags.upsert_item(current)
-        self._update_status()
-
     def refresh(self) -> None:
         self._show_tags_for(ALL_INTERACTIONS if self.tags.survey_wide else self.interaction)
 
     def load_all(self) -> None:
         if self.tags.has_source and not self.tags.exhausted and not self.tags.loading_all:
-            self.runner.spawn(self._load_all())
+            self.runner.spawn(self.tag_panel.load_all())
             self._update_status()
-
-    async def _load_all(self) -> None:
-        # Each repaint of the table costs the UI thread several ms; while rows pour in,
-        # repaint a few times a second instead of after every insert.
-        viewport = self.tag_view.viewport()
-
-        def repaint_now() -> None:
-            viewport.setUpdatesEnabled(True)
-            viewport.repaint()
-            viewport.setUpdatesEnabled(False)
-
-        throttle = QTimer(self, interval=LOAD_ALL_REPAINT_MS)
-        throttle.timeout.connect(repaint_now)
-        viewport.setUpdatesEnabled(False)
-        throttle.start()
-        try:
-            await self.tags.load_all()
-        finally:
-            throttle.stop()
-            throttle.deleteLater()
-            viewport.setUpdatesEnabled(True)
-            viewport.update()
 
     def stop(self) -> None:
         self.tags.cancel_load_all()
@@ -456,25 +344,12 @@ class MainWindow(QMainWindow):
     # --- help ----------------------------------------------------------------------
 
     def show_help(self, tab: int = HelpDialog.HOW_TO) -> HelpDialog:
-        dialog = getattr(self, "help_dialog", None)
-        if not isinstance(dialog, HelpDialog):
-            dialog = self.help_dialog = HelpDialog(self.findChildren(QAction), self)
-        dialog.show_tab(tab)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        return dialog
+        self.help_dialog = show_help(self, tab, getattr(self, "help_dialog", None))
+        return self.help_dialog
 
     def show_about(self) -> AboutDialog:
-        dialog = AboutDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.about_dialog = dialog
-        return dialog
-
-    def _open_log_folder(self) -> None:
-        if not open_log_folder():
-            self.statusBar().showMessage(f"The log folder is {log_dir()}", 15_000)
+        self.about_dialog = show_about(self)
+        return self.about_dialog
 
     # --- status --------------------------------------------------------------------
 

@@ -44,10 +44,11 @@ from sdx_desktop.domain.operations import (
 )
 from sdx_desktop.domain.plans import plan_save
 
+from . import save_questions as questions
 from .colours import ERROR, HINT, tint
 from .interaction_finder import InteractionFinder
 from .layout import named
-from .questions import ask, quoted
+from .questions import ask
 from .tasks import TaskRunner
 from .wording import describe_interaction
 
@@ -327,85 +328,29 @@ class TagDialog(QDialog):
     async def _confirm(self, row: Planned, request: SaveRequest) -> object:
         """Ask about one thing the save would do silently. Returns True to go ahead,
         None to stop, _KEEP_THEIRS when the user kept the other version, or a new Plan."""
-        key = html.escape(row.key)
         current = row.current
         if row.change is Change.CREATE and row.case_twin:
-            answer = await ask(
-                self,
-                title="A similar key exists",
-                text=(
-                    f"This interaction already has the key <b>{html.escape(row.case_twin)}</b>, "
-                    f"which differs from <b>{key}</b> only in capital letters. Keys are "
-                    "case-sensitive: reports would treat them as two different keys."
-                ),
-                details=f"Add <b>{key}</b> as a separate key anyway?",
-                choices=[("Add anyway", Role.AcceptRole), ("Cancel", Role.RejectRole)],
-                default=1,
-                icon=QMessageBox.Icon.Warning,
-                object_name="caseTwinWarning",
-            )
-            return True if answer == "Add anyway" else None
+            return True if await questions.add_case_twin(self, row.key, row.case_twin) else None
         if row.change is Change.OVERWRITE and current is not None:
-            answer = await ask(
-                self,
-                title="Replace existing tag?",
-                text=(
-                    f"<b>{key}</b> already exists on this interaction with the value "
-                    f"<b>{html.escape(quoted(current.custom_value))}</b>. Replace it?"
-                ),
-                details=f"Your value: {html.escape(quoted(request.value))}",
-                choices=[("Replace", Role.AcceptRole), ("Cancel", Role.RejectRole)],
-                default=1,
-                icon=QMessageBox.Icon.Warning,
-                object_name="overwriteWarning",
-            )
-            return True if answer == "Replace" else None
+            return True if await questions.replace_existing(self, current, request) else None
         opened = self.original
         if current is None or (
             isinstance(row.op, SetTag) and opened is not None and current.id != opened.id
         ):  # the tag the user opened was deleted meanwhile (and maybe added again)
-            answer = await ask(
-                self,
-                title="Tag was deleted",
-                text="This tag was deleted by someone else after you opened it.",
-                details="Save your version as a new tag?",
-                choices=[("Save as new tag", Role.AcceptRole), ("Cancel", Role.RejectRole)],
-                icon=QMessageBox.Icon.Warning,
-                object_name="deletedMeanwhile",
-            )
+            as_new = await questions.save_deleted_as_new(self)
             if opened is not None:
                 self.vanished.emit(opened.id)
-            if answer != "Save as new tag":
+            if not as_new:
                 return None
             self.original = None
             return plan_save(request.interaction_id, request.key, request.value, None)
-        answer = await ask(
-            self,
-            title="Someone else changed this tag",
-            text=(
-                "This tag was changed by someone else after you opened it."
-                f"<br><br>Theirs: <b>{html.escape(current.custom_key)}</b> = "
-                f"<b>{html.escape(quoted(current.custom_value))}</b>"
-                f" <small>(updated {html.escape(current.updated_at)})</small>"
-                f"<br>Yours: <b>{html.escape(request.key)}</b> = "
-                f"<b>{html.escape(quoted(request.value))}</b>"
-            ),
-            details="Which version should be kept?",
-            choices=[
-                ("Overwrite with mine", Role.AcceptRole),
-                ("Keep theirs", Role.DestructiveRole),
-                ("Cancel", Role.RejectRole),
-            ],
-            default=2,
-            icon=QMessageBox.Icon.Warning,
-            object_name="conflictDialog",
-        )
-        if answer == "Keep theirs":
+        answer = await questions.whose_version(self, current, request)
+        if answer == questions.THEIRS:
             self.outcome = Saved(current)
             self.saved.emit(self.outcome)
             self.accept()
             return _KEEP_THEIRS
-        return True if answer == "Overwrite with mine" else None
+        return True if answer == questions.MINE else None
 
     # --- states --------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ loaded part, and the load-state bar. :func:`tag_status` words the status bar's l
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -24,6 +24,8 @@ from .state_bar import LoadStateBar
 from .tag_model import TagFilterProxy, TagTableModel
 from .wording import count_so_far, partial_note
 
+#: While a whole list pours in, the table repaints this often (ms), not after each insert.
+LOAD_ALL_REPAINT_MS = 500
 NO_TAGS = "No tags here yet. Use “Add tag” (Ctrl+N) to add one."
 LOAD_ALL_REMEDY = "Load all (Ctrl+L) to include every tag."
 
@@ -91,6 +93,29 @@ class TagPanel(QWidget):
         layout.addWidget(self.partial)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.state_bar)
+
+    async def load_all(self) -> None:
+        """Load every tag of the list (see :meth:`TagTableModel.load_all`). Each repaint
+        of the table costs the UI thread several ms; while rows pour in, it repaints a
+        few times a second instead of after every insert."""
+        viewport = self.view.viewport()
+
+        def repaint_now() -> None:
+            viewport.setUpdatesEnabled(True)
+            viewport.repaint()
+            viewport.setUpdatesEnabled(False)
+
+        throttle = QTimer(self, interval=LOAD_ALL_REPAINT_MS)
+        throttle.timeout.connect(repaint_now)
+        viewport.setUpdatesEnabled(False)
+        throttle.start()
+        try:
+            await self.tags.load_all()
+        finally:
+            throttle.stop()
+            throttle.deleteLater()
+            viewport.setUpdatesEnabled(True)
+            viewport.update()
 
     def set_empty(self, text: str) -> None:
         """Nothing to list: say why, or what to do."""
