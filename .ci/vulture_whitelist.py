@@ -84,7 +84,6 @@ _.recovery_dialog
 _.context_menu
 _.export_dialog
 _.import_dialog
-_.about_dialog
 _.find_action
 _.quit_action
 _.tag_state
@@ -112,6 +111,7 @@ _.tags_of  # ui/changes.py
 _.show_only  # ui/preview_widgets.py
 _._initial  # ui/recovery.py: set, never read
 _.show_message  # ui/state_bar.py
+_.W  # ui/history_filters.py: a TypeVar left after widgets were named with layout.named()
 _._bad_ids  # exchange/rows_to_plan.py: set, never read
 _.SUBCOMMANDS  # cli.py (app.py names the two subcommands itself)
 _.STATUSES  # sandbox/rules.py (the sandbox tests keep their own copy)
