@@ -134,7 +134,16 @@ def collect(out: Path) -> list[dict[str, str]]:
         },
     )
     components.insert(
-        1, {"name": "Python", "version": version, "licence": "PSF-2.0", "file": "Python.txt"}
+        1,
+        {
+            "name": "GNU GPL v3",
+            "version": "",
+            "licence": "the terms the LGPL-3.0 builds on",
+            "file": "GPL-3.0.txt",
+        },
+    )
+    components.insert(
+        2, {"name": "Python", "version": version, "licence": "PSF-2.0", "file": "Python.txt"}
     )
     (out / "components.json").write_text(
         json.dumps(components, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -1,8 +1,9 @@
 """Write PNG screenshots of every window and dialog into docs/screenshots/.
 
-    python -m sdx_desktop.tools.screenshots [--out DIR]
+    python -m sdx_desktop.tools.screenshots [--out DIR] [--theme light|dark|both]
 
-Runs offscreen against the sandbox with the small sample, through the real widgets.
+Runs offscreen against the sandbox with the small sample, through the real widgets, in
+a light and a dark desktop theme (``--theme``): NAME.png and NAME-dark.png.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -379,6 +381,12 @@ class _PictureKeyring:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark", "both"),
+        default="both",
+        help="light pictures as NAME.png, dark ones as NAME-dark.png (default: both)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Never touch the real user's settings or keyring while taking pictures.
@@ -394,13 +402,24 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("SDX Desktop")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        written = loop.run_until_complete(capture(args.out))
-        written += loop.run_until_complete(capture_history(args.out))
-        written += loop.run_until_complete(capture_bulk(args.out))
-        from .exchange_shots import capture_exchange
+    from .exchange_shots import capture_exchange
+    from .palettes import dark_palette, light_palette
+    from .staff_shots import capture_staff
 
-        written += loop.run_until_complete(capture_exchange(args.out))
+    themes = ("light", "dark") if args.theme == "both" else (args.theme,)
+    written: list[Path] = []
+    with loop:
+        for theme in themes:
+            # The same windows in a light and in a dark desktop theme.
+            app.setPalette(dark_palette() if theme == "dark" else light_palette())
+            out = args.out if theme == "light" else Path(tempfile.mkdtemp(prefix="sdx-dark-"))
+            taken: list[Path] = []
+            for scenes in (capture, capture_history, capture_bulk, capture_exchange, capture_staff):
+                taken += loop.run_until_complete(scenes(out))
+            if theme == "dark":
+                args.out.mkdir(parents=True, exist_ok=True)
+                taken = [shutil.move(p, args.out / f"{p.stem}-dark{p.suffix}") for p in taken]
+            written += taken
     for path in written:
         print(path)
     return 0

@@ -74,7 +74,6 @@ OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "Clear a search or filter box (when it has text); otherwise Stop loading"),
     ("Arrow keys", "Move in a list or table; the interaction’s tags follow"),
     ("Ctrl+Return", "Save, in the tag dialog"),
-    ("F1", "This help"),
 )
 
 
@@ -85,8 +84,8 @@ def shortcut_rows(actions: Sequence[QAction]) -> list[tuple[str, str]]:
         keys = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()]
         keys = [k for k in keys if k]
         if keys:
-            what = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
-            rows.append((" or ".join(keys), what.rstrip("…")))
+            name = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+            rows.append((" or ".join(keys), action.statusTip() or name.rstrip("…")))
     return rows + list(OTHER_KEYS)
 
 
@@ -173,9 +172,8 @@ class AboutDialog(QDialog):
         self.component_combo = named(QComboBox(), "componentCombo")
         name_combo(self.component_combo, "Component")
         for component in self.components:
-            self.component_combo.addItem(
-                f"{component['name']} {component.get('version', '')} — {component['licence']}"
-            )
+            name = f"{component['name']} {component.get('version', '')}".strip()
+            self.component_combo.addItem(f"{name} — {component['licence']}")
         self.licence = named(QTextBrowser(), "licenceText")
         self.licence.setAccessibleName("Licence text")
         self.component_combo.currentIndexChanged.connect(self._show_licence)

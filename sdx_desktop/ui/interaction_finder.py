@@ -121,7 +121,8 @@ class InteractionFinder(QWidget):
             where = f" (Survey Dynamix was asked for this exact {what})"
         if not found:
             return f"No interaction matches{where}."
-        return f"{len(found):,} matching interaction{'s' if len(found) != 1 else ''}{where}."
+        matches = f"{len(found):,} match{'es' if len(found) != 1 else ''}"
+        return f"Pick the interaction in the list: {matches}{where}."
 
     def _show(self, found: Sequence[Interaction], status: str) -> None:
         self.matches.clear()

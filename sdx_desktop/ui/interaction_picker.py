@@ -31,7 +31,13 @@ from .paged_model import ObjectRole, PagedTableModel
 from .pickers import LocalFilter, pane_title
 from .state_bar import LoadStateBar
 from .tasks import TaskRunner
-from .wording import SURVEY_TYPE_WORDS, count_so_far, partial_note, survey_type_word
+from .wording import (
+    SURVEY_TYPE_WORDS,
+    count_so_far,
+    partial_note,
+    short_time,
+    survey_type_word,
+)
 
 if TYPE_CHECKING:
     from sdx_desktop.api.client import SdxClient
@@ -129,14 +135,23 @@ class InteractionTableModel(PagedTableModel[Interaction]):
             item.agent_id or "",
             survey_type_word(item.survey_type),
             item.status,
-            item.created_at,
+            short_time(item.created_at),
         )
         return values[column] if 0 <= column < len(values) else ""
 
     def sort_value(self, item: Interaction, column: int) -> Any:
         if column == self.ID:
             return item.id
+        if column == self.CREATED:
+            return item.created_at
         return self.display(item, column).casefold()
+
+    def tooltip(self, item: Interaction, column: int) -> str | None:
+        if column == self.CREATED:
+            return item.created_at or None
+        if column == self.CONTACT and item.email and item.phone_number:
+            return f"{item.email} · {item.phone_number}"
+        return None
 
 
 class InteractionPicker(QWidget):
@@ -146,6 +161,8 @@ class InteractionPicker(QWidget):
     interactionChosen = Signal(object)
     #: The rows selected for bulk actions changed.
     selectionChanged = Signal()
+    #: The columns were sized to a new list's text: the width they take (pixels).
+    columnsFitted = Signal(int)
 
     SURVEY_TYPES = tuple(SURVEY_TYPE_WORDS)
 
@@ -204,8 +221,7 @@ class InteractionPicker(QWidget):
         view.setAlternatingRowColors(True)
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(InteractionTableModel.CONTACT, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)  # Created takes any room left
         for column, width in enumerate((64, 100, 170, 56, 72, 92, 140)):
             header.resizeSection(column, width)
         view.setSpan(0, 0, 1, len(InteractionTableModel.COLUMNS))
@@ -287,7 +303,11 @@ class InteractionPicker(QWidget):
         phone = self._phone_search()
         self.proxy.set_text(text if not field or phone else "", phone=phone)
         self.model.page_size = PHONE_PAGE if phone else self._page_size
-        self._chosen = None
+        if self._chosen is not None:
+            # A new list: the one whose tags are shown may not be in it (a model reset
+            # drops the current row without a signal).
+            self._chosen = None
+            self.interactionChosen.emit(None)
         client, survey = self.client, self.survey
         if client is None or survey is None:
             self.model.set_source(None)
@@ -340,19 +360,24 @@ class InteractionPicker(QWidget):
             remedy="Scroll to the end of the list to include every one.",
         )
 
-    def fit_columns(self) -> None:
-        """Every column as wide as its loaded text (the first row's span left out);
-        the email-or-phone column takes the rest."""
+    def fit_columns(self) -> int:
+        """Every column as wide as its loaded text (the first row's span left out), the
+        last one taking any room left; returns the width they need."""
         header = self.view.horizontalHeader()
         metrics = self.view.fontMetrics()
         rows = range(self.model.PREFIX_ROWS, min(self.model.rowCount(), 300))
+        total = 0
         for column in range(self.model.columnCount()):
-            if column == InteractionTableModel.CONTACT:
-                continue
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             texts = [str(self.model.index(row, column).data() or "") for row in rows]
-            width = max([metrics.horizontalAdvance(t) for t in [*texts, title]])
-            header.resizeSection(column, min(width + 18, 260))
+            cap = 340 if column == InteractionTableModel.CONTACT else 280  # one odd value
+            width = min(max(metrics.horizontalAdvance(t) for t in [*texts, title]) + 18, cap)
+            header.resizeSection(column, width)
+            total += width
+        frame = 2 * self.view.frameWidth()
+        needed = total + self.view.verticalScrollBar().sizeHint().width() + frame
+        self.columnsFitted.emit(needed)
+        return needed
 
     # --- choosing ---------------------------------------------------------------------
 

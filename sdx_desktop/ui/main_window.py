@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import itertools
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
         self.tag_view.selectionModel().selectionChanged.connect(self._update_actions)
         self.tag_view.doubleClicked.connect(self.edit_selected)
 
+        self._sized_by_user = False
+        self.main_splitter.splitterMoved.connect(self._user_sized)
+        self.interactions.columnsFitted.connect(self._make_room_for_interactions)
         self._restore_geometry()
         if connect:
             self.connected(account_label)
@@ -386,7 +389,7 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             available = self.screen().availableGeometry()
             self.resize(
-                min(1240, int(available.width() * 0.9)), min(760, int(available.height() * 0.9))
+                min(1400, int(available.width() * 0.9)), min(820, int(available.height() * 0.9))
             )
         for name, splitter in (
             ("main/splitter", self.main_splitter),
@@ -395,10 +398,28 @@ class MainWindow(QMainWindow):
             state = self.settings.geometry(name)
             if state is not None:
                 splitter.restoreState(state)
+        moved = self.settings.geometry("main/splitterMovedByUser")
+        self._sized_by_user = moved is not None and bytes(moved.data()) == b"1"
+
+    def _user_sized(self) -> None:
+        self._sized_by_user = True
+
+    def _make_room_for_interactions(self, needed: int) -> None:
+        """Until staff move the divider themselves, the interactions get the width their
+        columns need (up to 62% of the window), so no email is cut and Created shows."""
+        sizes = self.main_splitter.sizes()
+        total = sum(sizes)
+        left = min(needed, int(total * 0.62))
+        if not self._sized_by_user and total > 0 and left > sizes[0]:
+            self.main_splitter.setSizes([left, total - left])
 
     def save_window_state(self) -> None:
         self.settings.save_geometry("main/geometry", self.saveGeometry())
         self.settings.save_geometry("main/splitter", self.main_splitter.saveState())
+        # Whether staff dragged the divider (else the next start may widen the left pane
+        # to the interactions' columns again).
+        moved = QByteArray(b"1" if self._sized_by_user else b"0")
+        self.settings.save_geometry("main/splitterMovedByUser", moved)
         self.settings.save_geometry("main/leftSplitter", self.left_splitter.saveState())
         self.settings.sync()
 

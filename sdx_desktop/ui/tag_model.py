@@ -30,7 +30,7 @@ from sdx_desktop.api.paging import Order, PageWalk
 from .memory import TagRows, long_lived_allocations, release_long_lived, return_free_memory
 from .paged_model import ObjectRole, PagedTableModel
 from .tasks import TaskRunner
-from .wording import value_preview
+from .wording import short_time, value_preview
 
 TOOLTIP_LIMIT = 2000
 #: While a whole list arrives, rows are inserted at most this often (seconds) ...
@@ -270,9 +270,9 @@ class TagTableModel(PagedTableModel[Tag]):
         if column == self.INTERACTION:
             return str(item.interaction_id)
         if column == self.UPDATED:
-            return item.updated_at
+            return short_time(item.updated_at)
         if column == self.CREATED:
-            return item.created_at
+            return short_time(item.created_at)
         return ""
 
     def sort_value(self, item: Tag, column: int) -> Any:
@@ -282,12 +282,18 @@ class TagTableModel(PagedTableModel[Tag]):
             return item.custom_key.casefold()
         if column == self.VALUE:
             return item.custom_value.casefold()
+        if column == self.UPDATED:
+            return item.updated_at
+        if column == self.CREATED:
+            return item.created_at
         return self.display(item, column)
 
     def tooltip(self, item: Tag, column: int) -> str | None:
         if column == self.VALUE and item.custom_value:
             value = item.custom_value
             return value if len(value) <= TOOLTIP_LIMIT else value[:TOOLTIP_LIMIT] + " …"
+        if column in (self.UPDATED, self.CREATED):
+            return item.updated_at if column == self.UPDATED else item.created_at
         return None
 
 

@@ -4,13 +4,15 @@ loaded part, and the load-state bar. :func:`tag_status` words the status bar's l
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,6 +30,27 @@ from .wording import count_so_far, partial_note
 LOAD_ALL_REPAINT_MS = 500
 NO_TAGS = "No tags here yet. Use “Add tag” (Ctrl+N) to add one."
 LOAD_ALL_REMEDY = "Load all (Ctrl+L) to include every tag."
+
+
+class ValueDelegate(QStyledItemDelegate):
+    """Draws a value of several lines so that its "(31 lines)" always shows: the first
+    line is shortened, not the count."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        text = option.text
+        head, marker, count = text.rpartition(" … (")
+        if not marker or not count.endswith(" lines)"):
+            return
+        suffix = f" ({count}"
+        metrics = option.fontMetrics
+        room = option.rect.width() - metrics.horizontalAdvance(suffix) - 12
+        if metrics.horizontalAdvance(text) + 12 > option.rect.width():
+            # "Customer called… (31 lines)": the shortened first line ends in its "…".
+            head = metrics.elidedText(head + " …", Qt.TextElideMode.ElideRight, max(room, 0))
+            option.text = head + suffix
 
 
 class TagPanel(QWidget):
@@ -57,6 +80,8 @@ class TagPanel(QWidget):
         view.setAccessibleName("Tags")
         view.setAccessibleDescription("Enter or F2 edits the selected tag; Delete deletes it.")
         view.setModel(proxy)
+        self.value_delegate = ValueDelegate(view)
+        view.setItemDelegateForColumn(TagTableModel.VALUE, self.value_delegate)
         view.setSortingEnabled(True)
         view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -73,6 +98,9 @@ class TagPanel(QWidget):
         header.resizeSection(TagTableModel.INTERACTION, 90)
         header.resizeSection(TagTableModel.UPDATED, 150)
         header.setStretchLastSection(True)
+        #: Whether the columns were last sized to an interaction's or a survey's tags.
+        self._fitted_for: bool | None = None
+        tags.stateChanged.connect(self._fit_once)
 
         self.empty_state = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "emptyState")
         self.empty_state.setWordWrap(True)
@@ -116,6 +144,34 @@ class TagPanel(QWidget):
             throttle.deleteLater()
             viewport.setUpdatesEnabled(True)
             viewport.update()
+
+    def _fit_once(self) -> None:
+        """Size the columns to the first tags shown, and again when the table switches
+        between one interaction's tags and a whole survey's (other columns, longer
+        keys); not for every interaction, so widths staff set stay."""
+        scope = self.tags.survey_wide
+        if self._fitted_for is not scope and self.tags.loaded_count:
+            self._fitted_for = scope
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Key, interaction and times as wide as their text; the value gets the rest of
+        the pane (at least a little), Created any room beyond."""
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        rows = range(min(self.proxy.rowCount(), 300))
+        widths = {}
+        for column in (TagTableModel.KEY, TagTableModel.INTERACTION, TagTableModel.UPDATED,
+                       TagTableModel.CREATED):  # fmt: skip
+            title = str(self.tags.headerData(column, Qt.Orientation.Horizontal) or "")
+            texts = [str(self.proxy.index(row, column).data() or "") for row in rows]
+            widths[column] = min(
+                max(metrics.horizontalAdvance(t) for t in [*texts, title]) + 18, 240
+            )
+            header.resizeSection(column, widths[column])
+        shown = sum(w for c, w in widths.items() if not self.view.isColumnHidden(c))
+        room = self.view.viewport().width() - shown
+        header.resizeSection(TagTableModel.VALUE, max(room, 200))
 
     def set_empty(self, text: str) -> None:
         """Nothing to list: say why, or what to do."""

@@ -49,6 +49,16 @@ def value_preview(value: str) -> str:
     return f"{first} … ({count:,} lines)"
 
 
+def short_time(stamp: str) -> str:
+    """A timestamp to the minute, as a table shows it ("2026-01-19 04:42"); the full
+    one goes in the tooltip. Anything not shaped like a timestamp is left as it is."""
+    if len(stamp) >= 16 and stamp[4] == "-" and stamp[7] == "-" and stamp[10] in " T":
+        head = stamp[:16]
+        if head[11:13].isdigit() and head[13] == ":" and head[14:16].isdigit():
+            return f"{head[:10]} {head[11:]}"
+    return stamp
+
+
 def digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 

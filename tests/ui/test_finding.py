@@ -137,13 +137,19 @@ def test_interaction_columns_type_words_sorting_and_sizes(
 
     header = view.horizontalHeader()
     metrics = view.fontMetrics()
-    for column in (model.REF, model.TYPE, model.CREATED):
+    for column in (model.REF, model.CONTACT, model.TYPE, model.CREATED):
         widest = max(
             metrics.horizontalAdvance(str(model.index(r, column).data()))
             for r in range(1, model.rowCount())
         )
         assert header.sectionSize(column) >= widest, model.COLUMNS[column]
-    assert header.sectionResizeMode(model.CONTACT).name == "Stretch"
+    assert header.stretchLastSection()  # Created takes the room left
+    # The window makes room for them (until staff drag the divider themselves).
+    needed = sum(header.sectionSize(c) for c in range(model.columnCount()))
+    assert window.main_splitter.sizes()[0] >= min(needed, 0.62 * sum(window.main_splitter.sizes()))
+    created = model.index(1, model.CREATED)
+    assert len(created.data()) == 16  # to the minute; the full time in the tooltip
+    assert created.data(Qt.ItemDataRole.ToolTipRole).startswith(created.data())
 
 
 def test_a_sort_or_filter_over_part_of_the_tags_says_so(
@@ -293,3 +299,19 @@ def test_the_status_bar_confirms_a_save_and_a_delete(
     qtbot.waitUntil(lambda: window.tags.loaded_count == 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "Delete" in link.text(), timeout=WAIT_MS)
     assert link.isVisible() and "Undo" in link.text()
+
+
+def test_a_new_search_does_not_leave_the_old_interactions_tags_shown(
+    make_window: WindowFactory, sandbox: SandboxServer, qtbot: QtBot
+) -> None:
+    survey_id = sandbox.store.create_survey("Stale")
+    first = sandbox.store.create_interaction(survey_id, external_ref="S-1")
+    sandbox.store.upsert_tag(first, "tier", "GOLD")
+    window = make_window(sandbox)
+    choose_survey(window, survey_id, qtbot)
+    choose_interaction(window, first, qtbot)
+    qtbot.waitUntil(lambda: window.tags.loaded_count == 1, timeout=WAIT_MS)
+    search(window.interactions, "external_ref", "S-2", qtbot)
+    assert window.interaction is None
+    assert window.tag_stack.currentWidget() is window.empty_state
+    assert "Pick an interaction" in window.empty_state.text()

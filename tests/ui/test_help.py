@@ -90,7 +90,7 @@ def test_keyboard_shortcuts_tab(
     assert isinstance(dialog, HelpDialog)
     assert dialog.tabs.currentIndex() == HelpDialog.SHORTCUTS
     text = dialog.shortcuts.toPlainText()
-    assert "Ctrl+Q" in text and "Quit" in text
+    assert "Ctrl+Q" in text and "Close SDX Desktop" in text
     assert "Ctrl+Shift+H" in text  # actions added by other parts of the window too
     window.window_actions.help.trigger()
     assert dialog.tabs.currentIndex() == HelpDialog.HOW_TO
