@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .history_model import HistoryQuery
+from .keys import clear_on_escape
 from .layout import named
 
 #: Typing in a filter re-reads the list once the typing pauses this long (ms).
@@ -50,6 +51,7 @@ class HistoryFilterBar(QWidget):
             field.setPlaceholderText(placeholder)
             field.setAccessibleName(accessible)
             field.setClearButtonEnabled(True)
+            clear_on_escape(field)
             field.setMaximumWidth(width)
             field.textChanged.connect(self._changed)
             return field

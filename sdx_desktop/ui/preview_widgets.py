@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from sdx_desktop.domain.operations import Change, Planned, Result, RowResult
 
 from .colours import ERROR, tint
+from .keys import clear_on_escape
 from .layout import compact_rows, named
 from .preview_model import (
     CHANGE_WORDS,
@@ -61,6 +62,7 @@ class PreviewTable(QWidget):
         self.filter_edit = named(QLineEdit(clearButtonEnabled=True), "previewFilterEdit")
         self.filter_edit.setPlaceholderText("Filter by interaction, key or value")
         self.filter_edit.setAccessibleName("Filter the list")
+        clear_on_escape(self.filter_edit)
         self.filter_edit.textChanged.connect(self.proxy.set_text)
 
         view = self.view = named(QTableView(), "previewTable")

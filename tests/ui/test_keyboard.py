@@ -169,3 +169,18 @@ def test_every_table_leaves_tab_to_the_window(
     window = make_window(sandbox)
     views: list[QWidget] = [window.tag_view, window.interactions.view]
     assert all(not v.tabKeyNavigation() for v in views)  # type: ignore[attr-defined]
+
+
+def test_escape_clears_the_filters_of_the_history_and_preview_windows(qtbot: QtBot) -> None:
+    from sdx_desktop.ui.history_filters import HistoryFilterBar
+    from sdx_desktop.ui.preview_widgets import PreviewTable
+
+    table = PreviewTable()
+    bar = HistoryFilterBar()
+    for widget in (table, bar):
+        qtbot.addWidget(widget)
+        widget.show()
+    for box in (table.filter_edit, bar.survey_filter, bar.interaction_filter):
+        box.setText("12")
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+        assert box.text() == "", box.objectName()
