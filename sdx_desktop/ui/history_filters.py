@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from PySide6.QtCore import QDate, QRegularExpression, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -23,8 +22,6 @@ from .layout import named
 
 #: Typing in a filter re-reads the list once the typing pauses this long (ms).
 FILTER_DELAY_MS = 300
-
-W = TypeVar("W", bound=QWidget)
 
 
 def wrapped(label: QLabel) -> QLabel:
