@@ -83,15 +83,16 @@ ROOT = Path(__file__).resolve().parents[2]
 #: One retry per request and no waits: at 20 % faults about one row in 25 uses up both
 #: attempts, so the job's own retry (retry_plan) is exercised, not only the client's.
 THIN_RETRY = RetryPolicy(attempts=1, backoff=0.0, max_wait=0.05)
-#: Reads time out well before an answer held back by a "timeout" fault arrives.
-SHORT_TIMEOUTS = Timeouts(connect=2.0, read=0.25)
+#: Reads time out well before an answer held back by a "timeout" fault arrives, yet
+#: leave a loaded 2-core machine (tests in parallel) time to serve a 1,000-row page.
+SHORT_TIMEOUTS = Timeouts(connect=2.0, read=1.5)
 #: About one request in five fails (independent draws: 1 - .955 * .865 * .975 ≈ 19.5 %).
 FAULTS = Faults(
     status_rates={500: 0.045, 503: 0.045, 429: 0.045},
     retry_after=0,
     reset_rate=0.045,
     timeout_rate=0.025,
-    timeout_delay_s=0.5,
+    timeout_delay_s=3.0,
     seed=1_000,
 )
 #: Staff would give up long before; reaching it means retrying does not converge.
@@ -834,7 +835,7 @@ def test_a_write_whose_answer_was_lost_is_not_journaled_as_failed(
     ):
         where = where_for(client)
         seen = preview(client, plans.plan_set_on_many([interaction_id], "tier", "GOLD", survey_id))
-        server.set_faults(timeout_rate=1.0, timeout_delay_s=0.5, methods=frozenset({"POST"}))
+        server.set_faults(timeout_rate=1.0, timeout_delay_s=3.0, methods=frozenset({"POST"}))
         report = apply(client, seen, journal=JournalRecorder(journal, where))
         server.clear_faults()
         assert report.results[0].result is Result.FAILED  # the app cannot know…
