@@ -1,0 +1,863 @@
+"""The API client's contract in the details mutation testing found unchecked.
+
+Decoding (what a malformed record is reported as), scrubbing (every spelling of a
+secret), error mapping, the paging walk's knobs, the deadline watchdog, and the
+parameters each call sends (read back from the sandbox's request log). Most cases are
+pure and fast, because mutmut runs them once per mutant. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus
+
+import pytest
+import requests
+
+from sdx_desktop.api import errors, paging
+from sdx_desktop.api.client import SdxClient
+from sdx_desktop.api.deadline import Watchdog
+from sdx_desktop.api.errors import ProtocolError, scrub
+from sdx_desktop.api.http import (
+    BearerAuth,
+    RetryPolicy,
+    build_session,
+    error_for_response,
+    read_body,
+)
+from sdx_desktop.api.models import Interaction, Survey, Tag, decode_list, decode_one, parse_id
+from sdx_desktop.api.paging import PageWalk, walk_pages
+from sdx_desktop.api.urls import REGIONS, region_url
+from sdx_desktop.sandbox import SandboxServer
+
+from ..helpers import make_client
+
+# --- decoding: what a record the app cannot use is reported as ----------------------------
+
+
+def _detail(body: bytes, model: type[Any] = Tag, *, one: bool = False) -> str:
+    decode = decode_one if one else decode_list
+    with pytest.raises(ProtocolError) as info:
+        decode(body, model, what="/x")
+    return info.value.detail
+
+
+@pytest.mark.parametrize(
+    ("record", "detail"),
+    [
+        ({"id": True}, "tag id is a boolean"),
+        ({"id": "12a"}, "tag id is not a whole number: '12a'"),
+        ({"id": "9" * 30 + "x" * 30}, f"tag id is not a whole number: {('9' * 30 + 'x' * 10)!r}"),
+        ({"id": 1.5}, "tag id is not an integer: a number"),
+        ({"id": None}, "tag id is not an integer: null"),
+        ({"id": [1]}, "tag id is not an integer: a list"),
+        ({"id": {"n": 1}}, "tag id is not an integer: an object"),
+        ({"custom_key": "k"}, "tag record has no id"),
+        ({"id": 1, "interaction_id": False}, "interaction_id is a boolean"),
+        ({"id": 1, "interaction_id": "x"}, "interaction_id is not a whole number: 'x'"),
+        ({"id": 1, "custom_key": ["k"]}, "custom_key is a list, expected text"),
+        ({"id": 1, "custom_value": {"v": 1}}, "custom_value is an object, expected text"),
+        ({"id": 1, "created_at": [None]}, "created_at is a list, expected text"),
+        ({"id": 1, "updated_at": {}}, "updated_at is an object, expected text"),
+    ],
+)
+def test_a_malformed_tag_is_named_precisely(record: dict[str, Any], detail: str) -> None:
+    assert _detail(json.dumps([record]).encode()) == detail
+
+
+@pytest.mark.parametrize(
+    ("body", "model", "detail"),
+    [
+        (b"[1]", Tag, "tag record is a number, not an object"),
+        (b"[true]", Survey, "survey record is a boolean, not an object"),
+        (b'["x"]', Interaction, "interaction record is text, not an object"),
+        (b"[null]", Tag, "tag record is null, not an object"),
+        (b"[[1]]", Tag, "tag record is a list, not an object"),
+        (b'[{"name": "x"}]', Survey, "survey record has no id"),
+        (b'[{"id": "s"}]', Survey, "survey id is not a whole number: 's'"),
+        (b'[{"id": 1, "name": [1]}]', Survey, "name is a list, expected text"),
+        (b'[{"id": "x"}]', Interaction, "interaction id is not a whole number: 'x'"),
+        (b'[{"id": 1, "survey_id": true}]', Interaction, "survey_id is a boolean"),
+        (b'[{"id": 1, "email": []}]', Interaction, "email is a list, expected text"),
+        (b'[{"id": 1, "interaction_data": {}}]', Interaction, "interaction_data is not a list"),
+        (b'{"rows": []}', Tag, "/x answered with an object, not a list"),
+        (b'"text"', Tag, "/x answered with text, not a list"),
+    ],
+)
+def test_malformed_bodies_are_named_precisely(body: bytes, model: type[Any], detail: str) -> None:
+    assert _detail(body, model) == detail
+
+
+def test_a_body_that_is_not_json_says_so() -> None:
+    assert _detail(b"{oops", one=True).startswith("/x answered with a body that is not JSON (")
+    assert _detail(b"[{oops").startswith("/x answered with a body that is not JSON (")
+    # Valid up to where the typed decoder gives up, broken after: still "not JSON".
+    assert _detail(b'{"id": "5", "custom_key": ', one=True).startswith(
+        "/x answered with a body that is not JSON ("
+    )
+    assert _detail(b'[{"id": "5"}, ', one=False).startswith(
+        "/x answered with a body that is not JSON ("
+    )
+
+
+def test_tolerant_fields_are_converted_as_documented() -> None:
+    (tag,) = decode_list(
+        b'[{"id": " 7 ", "interaction_id": "", "custom_key": true, "custom_value": false,'
+        b' "created_at": 20260101, "updated_at": null, "colour": "red"}]',
+        Tag,
+    )
+    assert (tag.id, tag.interaction_id, tag.custom_key, tag.custom_value) == (7, 0, "true", "false")
+    assert (tag.created_at, tag.updated_at) == ("20260101", "")
+    assert dict(tag.extra) == {"colour": "red"} and list(tag.extra) == ["colour"]
+    assert repr(tag.extra) == "ExtraFields({'colour': 'red'})"
+    assert hash(tag) == hash(
+        decode_list(
+            json.dumps(
+                [
+                    {
+                        "id": 7,
+                        "interaction_id": 0,
+                        "custom_key": "true",
+                        "custom_value": "false",
+                        "created_at": "20260101",
+                        "colour": "red",
+                    }
+                ]
+            ).encode(),
+            Tag,
+        )[0]
+    )
+
+
+def test_one_record_may_come_as_a_one_element_list() -> None:
+    assert decode_one(b'[{"id": "5", "custom_key": "k"}]', Tag).id == 5
+    assert decode_one(b'{"id": "6"}', Tag).id == 6
+    # Two records where one was expected is not silently cut to the first.
+    assert _detail(b'[{"id": "5"}, {"id": "6"}]', one=True) == "tag record is a list, not an object"
+
+
+def test_parse_id_names_what_it_parses() -> None:
+    assert parse_id("42") == 42 and parse_id(7.0) == 7
+    with pytest.raises(ProtocolError) as info:
+        parse_id(True)
+    assert info.value.detail == "id is a boolean"
+    with pytest.raises(ProtocolError) as info:
+        parse_id(object())
+    assert info.value.detail == "id is not an integer: object"
+
+
+# --- scrubbing: every spelling of a secret ------------------------------------------------
+
+SECRET = "pa/ss:wörd \"q\" 'x' <&> é€ ☃"
+
+
+def _json_upper_hex(text: str) -> str:
+    """JSON as encoders that write ``\\uXXXX`` with capital hex digits produce it."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) > 127:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _percent_lower_hex(text: str) -> str:
+    """Every character %-encoded as some servers log it: lower-case hex digits."""
+    return "".join(
+        char if char.isascii() and char.isalnum() else "".join(f"%{b:02x}" for b in char.encode())
+        for char in text
+    )
+
+
+def _spellings_of(secret: str) -> list[str]:
+    """How a secret shows up in text the app did not write, built independently of the
+    scrubber with the standard library (JSON, URL, HTML, reprs)."""
+    forms = []
+    for base in (secret, secret.lower(), secret.upper()):
+        forms += [
+            json.dumps(base)[1:-1],
+            json.dumps(base, ensure_ascii=False)[1:-1],
+            json.dumps(base).replace("/", "\\/")[1:-1],
+            _json_upper_hex(base),
+            quote(base, safe=""),
+            _percent_lower_hex(base),
+            quote(base),
+            quote_plus(base),
+            quote_plus(base, safe="/"),
+            html.escape(base),
+            html.escape(base, quote=False),
+            repr(base)[1:-1],
+            repr(base.encode("utf-8"))[2:-1],
+        ]
+        with contextlib.suppress(UnicodeEncodeError):
+            forms.append(repr(base.encode("latin-1"))[2:-1])
+    return forms
+
+
+@pytest.mark.parametrize("form", _spellings_of(SECRET))
+def test_every_escaped_spelling_of_a_secret_is_scrubbed(form: str) -> None:
+    text = f"echo: [{form}] end"
+    assert scrub(text, [SECRET]) == "echo: [***] end"
+
+
+def test_a_latin1_secret_in_latin1_bytes_and_base64_is_scrubbed() -> None:
+    secret = "héllo/wörld"
+    raw = secret.encode("latin-1")
+    for form in (
+        repr(raw)[2:-1],
+        base64.b64encode(raw).decode(),
+        base64.b64encode(secret.encode()).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        base64.b64encode(secret.encode()).decode().rstrip("="),
+    ):
+        assert scrub(f"<{form}>", [secret]) == "<***>", form
+
+
+def test_a_secret_that_latin1_cannot_hold_is_scrubbed_in_its_utf8_forms() -> None:
+    secret = "tok€n-ünï-☃"
+    for form in (
+        base64.b64encode(secret.encode()).decode(),
+        base64.b64encode(secret.encode()).decode().rstrip("="),
+        repr(secret.encode())[2:-1],
+        secret.encode().decode("latin-1"),  # UTF-8 read as Latin-1
+    ):
+        assert scrub(f"<{form}>", [secret]) == "<***>", form
+
+
+def test_case_and_whitespace_variants_of_a_secret_are_scrubbed() -> None:
+    secret = "Ab12-Cd34\t\n  Ef56"
+    for form in ("ab12-cd34\t\n  ef56", "AB12-CD34\t\n  EF56", "Ab12-Cd34 Ef56"):
+        assert scrub(f"[{form}]", [secret]) == "[***]", form
+
+
+def test_unpadded_base64_of_basic_credentials_is_scrubbed() -> None:
+    pair = "2f1c6a8e-uuid:tok"  # base64 of this has padding
+    encoded = base64.b64encode(pair.encode()).decode()
+    assert encoded.endswith("=")
+    assert scrub(f"x {encoded.rstrip('=')} y", [pair]) == "x *** y"
+    assert scrub(f"x {encoded} y", [pair]) == "x *** y"
+    # Only the end is trimmed: the form without padding is the encoded text minus "=".
+    assert scrub(f"x {encoded.lstrip('=')}", [pair]) == "x ***"
+
+
+# --- errors built from answers ------------------------------------------------------------
+
+
+def _response(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None, method: str = "GET"
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers.update(headers or {})
+    response.request = requests.Request(method, "http://127.0.0.1/api/x").prepare()
+    return response
+
+
+def test_a_429_without_retry_after_is_rate_limited_with_no_wait() -> None:
+    error = error_for_response(_response(429, b'{"error": "slow down"}'), "/x", [])
+    assert isinstance(error, errors.RateLimitedError)
+    assert (error.status, error.retry_after) == (429, None)
+    assert error.detail == "HTTP 429 for GET /x: slow down"
+    assert str(error).startswith(errors.RateLimitedError.message)
+    waited = error_for_response(_response(429, headers={"Retry-After": "7"}), "/x", [])
+    assert isinstance(waited, errors.RateLimitedError) and waited.retry_after == 7.0
+    odd = error_for_response(_response(429, headers={"Retry-After": "soon"}), "/x", [])
+    assert isinstance(odd, errors.RateLimitedError) and odd.retry_after is None
+
+
+def test_an_answer_too_large_names_its_size() -> None:
+    response = _response(200, headers={"Content-Length": "5000"})
+    response.raw = io.BytesIO(b"")
+    with pytest.raises(errors.ResponseTooLargeError) as info:
+        read_body(response, "/big", limit=1000)
+    assert info.value.detail == "/big answered with more than 1,000 bytes (5,000 read or declared)"
+
+
+def test_a_bearer_token_never_shows_in_a_repr() -> None:
+    auth = BearerAuth("s3cr3t-token")
+    assert repr(auth) == "BearerAuth(<hidden>)"
+    request = auth(requests.Request("GET", "http://127.0.0.1/").prepare())
+    assert request.headers["Authorization"] == "Bearer s3cr3t-token"
+
+
+def test_sessions_verify_against_the_system_store_without_a_ca_bundle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ssl
+
+    import truststore
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    session = build_session(pool_size=2, policy=RetryPolicy(), user_agent="t")
+    adapter = session.get_adapter("https://surveydynamix.com/api")
+    context = adapter.poolmanager.connection_pool_kw["ssl_context"]
+    assert isinstance(context, truststore.SSLContext)
+    assert context.protocol == ssl.PROTOCOL_TLS_CLIENT
+    assert adapter.poolmanager.pool_classes_by_scheme["https"].__name__ == "DeadlineHTTPSPool"
+    session.close()
+
+
+def test_proxied_connections_keep_the_deadline_and_the_proxy_settings() -> None:
+    session = build_session(pool_size=2, policy=RetryPolicy(), user_agent="t")
+    adapter = session.get_adapter("https://surveydynamix.com/api")
+    manager = adapter.proxy_manager_for("http://proxy.test:3128", timeout=7)
+    assert manager.pool_classes_by_scheme["https"].__name__ == "DeadlineHTTPSPool"
+    assert manager.connection_pool_kw["timeout"] == 7  # the keyword reached urllib3
+    session.close()
+
+
+def test_an_unknown_region_lists_the_known_ones() -> None:
+    with pytest.raises(errors.InsecureUrlError) as info:
+        region_url("mars1")
+    assert str(info.value).startswith(
+        f"“mars1” is not a Survey Dynamix region ({', '.join(REGIONS)})."
+    )
+    assert region_url(" EU1 ") == REGIONS["eu1"]
+
+
+# --- the paging walk's knobs -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+
+
+def _rows(n: int) -> list[Row]:
+    return [Row(i) for i in range(1, n + 1)]
+
+
+class _CountingPool(ThreadPoolExecutor):
+    submitted: list[int]
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        type(self).submitted.append(args[0])
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def counting_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    submitted: list[int] = []
+    pool = type("Pool", (_CountingPool,), {"submitted": submitted})
+    monkeypatch.setattr(paging, "ThreadPoolExecutor", pool)
+    return submitted
+
+
+@pytest.mark.parametrize("concurrency", [2, 3])
+def test_pages_are_planned_twice_the_concurrency_ahead(
+    counting_pool: list[int], concurrency: int
+) -> None:
+    rows = _rows(5)
+    pages = list(walk_pages(lambda o, n: rows[o : o + n], page_size=10, concurrency=concurrency))
+    assert pages == [rows]
+    assert counting_pool == [9 * n for n in range(2 * concurrency)]
+
+
+def test_no_more_pages_run_at_once_than_the_concurrency() -> None:
+    rows = _rows(200)
+    lock = threading.Lock()
+    running = 0
+    most = 0
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.01)  # long enough for the pool to start whatever it may
+        with lock:
+            running -= 1
+        return rows[offset : offset + limit]
+
+    got = [r.id for page in walk_pages(fetch, page_size=10, concurrency=2) for r in page]
+    assert got == list(range(1, 201))
+    assert most <= 2
+
+
+def test_pages_are_fetched_on_named_threads() -> None:
+    names: set[str] = set()
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        names.add(threading.current_thread().name)
+        return []
+
+    list(walk_pages(fetch, page_size=10, concurrency=2))
+    assert names and all(name.startswith("sdx-pages") for name in names)
+
+
+def test_the_walk_does_not_wait_for_pages_it_no_longer_needs() -> None:
+    release = threading.Event()
+    rows = _rows(5)
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        if offset > 0:
+            release.wait(10)  # a speculative page stuck on a slow server
+        return rows[offset : offset + limit]
+
+    started = time.monotonic()
+    try:
+        assert [r.id for p in walk_pages(fetch, page_size=10, concurrency=2) for r in p] == [
+            1,
+            2,
+            3,
+            4,
+            5,
+        ]
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+
+
+def test_a_descending_walk_takes_descending_pages() -> None:
+    rows = list(reversed(_rows(25)))
+    got = [
+        r.id
+        for p in walk_pages(lambda o, n: rows[o : o + n], page_size=10, order="DESC")
+        for r in p
+    ]
+    assert got == list(range(25, 0, -1))
+
+
+def test_walk_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"^concurrency must be positive$"):
+        next(walk_pages(lambda o, n: [], concurrency=0))
+    walk: PageWalk[Row] = PageWalk(10)
+    for size in (1, 0):
+        with pytest.raises(ValueError, match=r"^page_size must be at least 2 to overlap pages$"):
+            walk.resize(size)
+    walk.resize(2)
+    assert (walk.page_size, walk.overlap) == (2, 1)
+    walk.resize(500)
+    assert (walk.page_size, walk.overlap, walk.stride) == (500, 10, 490)
+
+
+def test_a_resized_walk_asks_for_the_new_page_size() -> None:
+    rows = _rows(30)
+    walk: PageWalk[Row] = PageWalk(10)
+    asked: list[tuple[int, int]] = []
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        asked.append((offset, limit))
+        return rows[offset : offset + limit]
+
+    got: list[int] = []
+    for page in walk_pages(fetch, concurrency=1, walk=walk):
+        got += [r.id for r in page]
+        walk.resize(20)  # between pages, as Load all grows its pages
+    assert got == list(range(1, 31))
+    assert asked == [(0, 10), (9, 20), (28, 20)]
+
+
+def test_forgetting_a_passed_row_moves_the_next_page_back_by_one() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(10))
+    assert walk.next_offset() == 9
+    walk.forget(10)  # the cursor row itself: passed
+    assert walk.next_offset() == 8
+    walk.forget(11)  # not reached yet: nothing moves
+    assert walk.next_offset() == 8
+    for item in range(1, 10):
+        walk.forget(item)
+    assert walk.next_offset() == 0  # never before the start
+    fresh: PageWalk[Row] = PageWalk(10)
+    fresh.forget(1)  # nothing taken yet: nothing to move
+    assert fresh.next_offset() == 0
+    descending: PageWalk[Row] = PageWalk(10, order="DESC")
+    descending.take(0, list(reversed(_rows(30)))[:10])  # ids 30..21
+    descending.forget(25)
+    assert descending.next_offset() == 8
+    descending.forget(3)
+    assert descending.next_offset() == 8
+
+
+def test_one_deleted_row_before_the_boundary_costs_no_step_back() -> None:
+    # With forget(), the page after a delete of ours lines up exactly.
+    rows = _rows(25)
+    walk: PageWalk[Row] = PageWalk(10)
+    assert [r.id for r in walk.take(0, rows[:10]).rows] == list(range(1, 11))
+    del rows[0]
+    walk.forget(1)
+    offset = walk.next_offset()
+    step = walk.take(offset, rows[offset : offset + 10])
+    assert [r.id for r in step.rows] == list(range(11, 20))
+    assert walk.refused == 0
+
+
+def test_refused_pages_are_counted_one_each() -> None:
+    rows = _rows(40)
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, rows[:10])
+    del rows[:5]  # someone else deleted rows we passed: the next page starts too far on
+    walk.take(9, rows[9:19])
+    assert walk.refused == 1
+    walk.take(walk.next_offset(), rows[walk.next_offset() : walk.next_offset() + 10])
+    assert walk.refused in (1, 2)
+    refused_before = walk.refused
+    offset = walk.next_offset()
+    walk.take(offset, rows[offset : offset + 10])
+    assert walk.refused - refused_before in (0, 1)
+
+
+def test_the_first_step_back_is_half_a_page_and_at_least_one_row() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(10))
+    walk.take(9, [Row(i) for i in range(15, 25)])  # begins past the cursor: refused
+    assert walk.next_offset() == 4  # 9 - 10 // 2
+    small: PageWalk[Row] = PageWalk(2)
+    small.take(0, _rows(2))
+    small.take(1, [Row(5), Row(6)])
+    assert small.next_offset() == 0  # 1 - max(1, 2 // 2)
+    tiny: PageWalk[Row] = PageWalk(3)
+    tiny.take(0, _rows(3))
+    tiny.take(2, [Row(7), Row(8), Row(9)])
+    assert tiny.next_offset() == 1  # 2 - max(1, 3 // 2)
+
+
+# --- the deadline watchdog ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    a, b = socket.socketpair()
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_watchdog_shuts_a_socket_down_at_its_deadline() -> None:
+    watchdog = Watchdog()
+    with _pair() as (a, _b), _pair() as (c, _d):
+        a.settimeout(5)
+        c.settimeout(5)
+        started = time.monotonic()
+        watchdog.arm(time.monotonic() + 0.3, c)  # later, armed first
+        watchdog.arm(time.monotonic() + 0.1, a)
+        assert a.recv(1) == b""  # the blocked read ends at the deadline, not the timeout
+        first = time.monotonic() - started
+        assert c.recv(1) == b""
+        second = time.monotonic() - started
+    assert 0.05 < first < 2 and first < second < 3
+
+
+def test_a_disarmed_socket_is_left_alone_and_the_next_one_still_watched() -> None:
+    watchdog = Watchdog()
+    with _pair() as (a, b), _pair() as (c, _d):
+        token = watchdog.arm(time.monotonic() + 0.05, a)
+        watchdog.disarm(token)
+        watchdog.arm(time.monotonic() + 0.2, c)
+        c.settimeout(5)
+        assert c.recv(1) == b""  # the watchdog went on past the disarmed one
+        b.sendall(b"x")
+        a.settimeout(1)
+        assert a.recv(1) == b"x"  # still open
+    with _pair() as (e, _f):
+        # Armed again after going idle (its heap emptied): still watching.
+        e.settimeout(5)
+        watchdog.arm(time.monotonic() + 0.05, e)
+        assert e.recv(1) == b""
+
+
+def test_a_socket_closed_before_its_deadline_does_not_stop_the_watchdog() -> None:
+    watchdog = Watchdog()
+    a, b = socket.socketpair()
+    watchdog.arm(time.monotonic() + 0.01, a)
+    a.close()
+    b.close()
+    with _pair() as (c, _d):
+        c.settimeout(5)
+        watchdog.arm(time.monotonic() + 0.1, c)
+        assert c.recv(1) == b""
+
+
+# --- what each call sends (the sandbox's request log) -------------------------------------
+
+
+def _queries(server: SandboxServer) -> list[tuple[str, str, dict[str, str]]]:
+    return [(method, path, dict(parse_qsl(query))) for method, path, query in server.request_log]
+
+
+@pytest.fixture
+def quiet(fresh_sandbox: SandboxServer) -> Iterator[tuple[SandboxServer, SdxClient]]:
+    """A server of its own (no other test's request in its log) and a client that reads
+    one page at a time (no speculative page)."""
+    with make_client(fresh_sandbox, concurrency=1) as client:
+        fresh_sandbox.reset_request_count()
+        yield fresh_sandbox, client
+
+
+def test_the_connection_check_asks_for_one_survey(quiet: tuple[SandboxServer, SdxClient]) -> None:
+    server, client = quiet
+    client.test_connection()
+    assert _queries(server) == [("GET", "/api/surveys", {"_limit": "1"})]
+
+
+def test_interaction_lists_send_their_filters_and_drop_empty_ones(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.survey_ids()[0]
+    client.list_interactions(survey_id, email="", agent_id=None, completed=False)
+    client.list_interactions(survey_id, completed=True, external_ref="R1")
+    assert _queries(server) == [
+        (
+            "GET",
+            "/api/interactions",
+            {
+                "_limit": "100",
+                "_offset": "0",
+                "_order": "DESC",
+                "survey_id": str(survey_id),
+                "completed": "false",
+            },
+        ),
+        (
+            "GET",
+            "/api/interactions",
+            {
+                "_limit": "100",
+                "_offset": "0",
+                "_order": "DESC",
+                "survey_id": str(survey_id),
+                "completed": "true",
+                "external_ref": "R1",
+            },
+        ),
+    ]
+    with pytest.raises(TypeError, match=r"^unknown interaction filter\(s\): colour, size$"):
+        client.list_interactions(survey_id, size=1, colour="blue")  # type: ignore[arg-type]
+
+
+def test_find_tag_asks_for_the_key_on_one_small_page(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.create_survey("Find")
+    interaction_id = server.store.create_interaction(survey_id)
+    tag = client.set_tag(interaction_id, "tier", "GOLD")
+    client.set_tag(interaction_id, "other", "x")
+    server.reset_request_count()
+    assert client.find_tag(interaction_id, "tier") == tag
+    assert _queries(server) == [
+        (
+            "GET",
+            "/api/interaction_data",
+            {
+                "_limit": "10",
+                "_offset": "0",
+                "_order": "ASC",
+                "interaction_id": str(interaction_id),
+                "custom_key": "tier",
+            },
+        )
+    ]
+
+
+def test_get_by_id_sends_no_query(quiet: tuple[SandboxServer, SdxClient]) -> None:
+    server, client = quiet
+    survey_id = server.store.survey_ids()[0]
+    tag = client.list_tags(survey_id=survey_id, limit=1)[0]
+    server.reset_request_count()
+    client.get_survey(survey_id)
+    client.get_tag(tag.id)
+    assert _queries(server) == [
+        ("GET", f"/api/surveys/{survey_id}", {}),
+        ("GET", f"/api/interaction_data/{tag.id}", {}),
+    ]
+
+
+def test_a_walk_over_one_key_reads_only_that_key(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.create_survey("One key")
+    interaction_id = server.store.create_interaction(survey_id)
+    wanted = client.set_tag(interaction_id, "tier", "GOLD")
+    client.set_tag(interaction_id, "region", "north")
+    assert list(client.iter_all_tags(survey_id=survey_id, custom_key="tier")) == [wanted]
+
+
+def test_interaction_walks_page_by_the_page_size_and_can_be_cancelled(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.create_survey("Many")
+    ids = [server.store.create_interaction(survey_id) for _ in range(120)]
+    server.reset_request_count()
+    got = [i.id for page in client.iter_interaction_pages(survey_id, page_size=50) for i in page]
+    assert got == ids
+    # One page at a time (the client's concurrency): exactly the pages needed.
+    assert [(q["_limit"], q["_offset"], q["_order"]) for _, _, q in _queries(server)] == [
+        ("50", "0", "ASC"),
+        ("50", "49", "ASC"),
+        ("50", "98", "ASC"),
+    ]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(errors.CancelledError):
+        list(client.iter_interaction_pages(survey_id, cancel=cancel))
+    # The default page is the API's largest: more than 100 interactions in one walk.
+    assert [i.id for page in client.iter_interaction_pages(survey_id) for i in page] == ids
+
+
+def test_a_failed_delete_names_the_tag_in_its_details(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.survey_ids()[0]
+    tag = client.list_tags(survey_id=survey_id, limit=1)[0]
+    server.set_faults(status_rates={500: 1.0})
+    with (
+        make_client(server, retry=RetryPolicy(attempts=0)) as once,
+        pytest.raises(errors.ServerError) as info,
+    ):
+        once.delete_tag(tag.id)
+    assert info.value.detail.startswith(f"HTTP 500 for DELETE /interaction_data/{tag.id}")
+
+
+def test_a_bare_created_answer_whose_tag_is_gone_is_a_protocol_error(
+    quiet: tuple[SandboxServer, SdxClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, client = quiet
+    survey_id = server.store.create_survey("Bare 201")
+    interaction_id = server.store.create_interaction(survey_id)
+    send = client._send
+
+    def bare_created(method: str, path: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        response, body = send(method, path, **kwargs)
+        if method == "POST":
+            # "201 Created" without the record, and someone deletes it before we look.
+            with make_client(server) as other:
+                other.delete_tag(json.loads(body)["id"])
+            return response, b""
+        return response, body
+
+    monkeypatch.setattr(client, "_send", bare_created)
+    with pytest.raises(errors.ProtocolError) as info:
+        client.set_tag(interaction_id, "tier", "GOLD")
+    assert info.value.detail == "saved tag not found after POST"
+
+
+def test_a_client_needs_exactly_one_of_an_address_or_a_region() -> None:
+    from sdx_desktop.api.auth import TokenCredentials
+
+    credentials = TokenCredentials("t0ken-value")
+    with pytest.raises(ValueError, match="exactly one of base_url or region"):
+        SdxClient(credentials)
+    with pytest.raises(ValueError, match="exactly one of base_url or region"):
+        SdxClient(credentials, base_url="https://surveydynamix.com/api", region="us1")
+    with SdxClient(credentials, region="eu1") as client:
+        assert client.base_url == REGIONS["eu1"]
+
+
+def test_paging_arguments_are_checked(client: SdxClient) -> None:
+    with pytest.raises(ValueError, match="order must be ASC or DESC"):
+        client.list_surveys(order="UP")  # type: ignore[arg-type]
+    for kwargs in (
+        {"page_size": 1},
+        {"page_size": 10, "order": "UP"},
+        {"page_size": 10, "overlap": 10},
+    ):
+        with pytest.raises(ValueError):
+            PageWalk(**kwargs)  # type: ignore[arg-type]
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(3))
+    with pytest.raises(RuntimeError, match="the walk has ended"):
+        walk.take(3, [])
+
+
+def test_an_address_with_a_query_or_fragment_is_refused() -> None:
+    from sdx_desktop.api.urls import normalise_base_url
+
+    for url in ("https://surveydynamix.com/api?x=1", "https://surveydynamix.com/api#top"):
+        with pytest.raises(errors.InsecureUrlError, match="must not contain “\\?” or “#” parts"):
+            normalise_base_url(url)
+
+
+def test_an_error_object_without_words_falls_back_to_the_top_level_message() -> None:
+    from sdx_desktop.api.http import server_message
+
+    assert server_message(_response(500, b'{"error": 5, "message": "Down"}')) == ("Down", True)
+    assert server_message(_response(500, b'{"error": {"detail": "Bad"}}')) == ("Bad", True)
+
+
+def test_other_request_failures_are_protocol_errors_with_the_root_cause() -> None:
+    from sdx_desktop.api.http import error_for_exception
+
+    levels: list[BaseException] = [ValueError("deepest")]
+    for level in range(8):
+        levels.append(requests.exceptions.ChunkedEncodingError(f"level {level}", levels[-1]))
+    error = error_for_exception(levels[-1], "/p", [])  # type: ignore[arg-type]
+    assert isinstance(error, errors.ProtocolError)
+    # The cause is followed at most six levels down (here: to "level 1", not "deepest").
+    assert error.detail == f"ChunkedEncodingError for /p: ChunkedEncodingError: {levels[2]}"
+
+
+def test_a_streamed_answer_larger_than_the_limit_is_refused() -> None:
+    response = requests.Response()
+    response.status_code = 200
+    response.raw = io.BytesIO(b"x" * 2000)
+    with pytest.raises(errors.ResponseTooLargeError) as info:
+        read_body(response, "/big", limit=1000)
+    assert info.value.detail == "/big answered with more than 1,000 bytes (2,000 read or declared)"
+
+
+def test_without_a_deadline_nothing_is_armed() -> None:
+    from sdx_desktop.api import deadline
+
+    with deadline.deadline_scope(None):
+        assert deadline.remaining() is None and not deadline.expired()
+    with deadline.deadline_scope(5):
+        deadline._arm(object())  # not a socket (a test double, a wrapped connection)
+        assert deadline._local.armed == []
+        left = deadline.remaining()
+        assert left is not None and 4 < left <= 5
+
+
+# --- the cursor search after deletes (PageWalk directly) ------------------------------------
+
+
+def _ids(first: int, last: int) -> list[Row]:
+    return [Row(i) for i in range(first, last + 1)]
+
+
+def test_a_step_back_that_finds_only_older_rows_after_inserts_searches_afresh() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _ids(1, 10))
+    walk.take(9, _ids(20, 29))  # began past the cursor (10): refused
+    assert (walk.refused, walk.next_offset()) == (1, 4)
+    # Rows inserted before: the page at 4 ends past where the search began, yet holds
+    # nothing new. The search starts over from this page's end.
+    assert walk.take(4, _ids(1, 10)).rows == []
+    assert walk.next_offset() == 13
+
+
+def test_a_refusal_below_the_known_floor_steps_back_afresh() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _ids(1, 10))
+    walk.take(9, _ids(10, 19))
+    assert walk.next_offset() == 18
+    walk.take(18, _ids(40, 49))  # refused: step back half a page
+    assert walk.next_offset() == 13
+    walk.take(13, _ids(30, 39))  # refused again: twice as far
+    assert walk.next_offset() == 3
+    walk.take(3, _ids(1, 10))  # only older rows: the cursor lies in [12, 13)
+    assert walk.next_offset() == 12
+    walk.take(12, _ids(30, 39))  # refused at the floor itself: more was deleted
+    assert (walk.refused, walk.next_offset()) == (3, 7)
