@@ -861,3 +861,36 @@ def test_a_refusal_below_the_known_floor_steps_back_afresh() -> None:
     assert walk.next_offset() == 12
     walk.take(12, _ids(30, 39))  # refused at the floor itself: more was deleted
     assert (walk.refused, walk.next_offset()) == (3, 7)
+
+
+def test_an_interaction_keeps_its_unknown_fields() -> None:
+    (interaction,) = decode_list(b'[{"id": "3", "survey_id": "", "mood": "calm"}]', Interaction)
+    assert (interaction.id, interaction.survey_id) == (3, None)
+    assert dict(interaction.extra) == {"mood": "calm"}
+    (plain,) = decode_list(b'[{"id": "4"}]', Interaction)
+    assert dict(plain.extra) == {}
+
+
+def test_a_refused_key_carries_its_reason() -> None:
+    from sdx_desktop.api.keys import KeyRuleError, check_key, key_problem
+
+    with pytest.raises(KeyRuleError) as info:
+        check_key("1abc")
+    assert (info.value.key, info.value.reason) == ("1abc", key_problem("1abc"))
+    assert str(info.value) == info.value.reason
+
+
+@pytest.mark.parametrize("kind", ["http", "https"])
+def test_a_connection_arms_the_watchdog_while_it_waits_for_the_answer(kind: str) -> None:
+    from sdx_desktop.api import deadline
+
+    cls = deadline.DeadlineHTTPSConnection if kind == "https" else deadline.DeadlineHTTPConnection
+    with _pair() as (ours, server), deadline.deadline_scope(5):
+        connection = cls("127.0.0.1", 9)
+        connection.sock = ours  # already connected (TLS or not makes no difference here)
+        connection.request("GET", "/api/surveys")
+        server.recv(65536)
+        server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+        response = connection.getresponse()
+        assert response.status == 200 and response.data == b"[]"
+        assert len(deadline._local.armed) == 1  # this socket is watched until the scope ends

@@ -698,3 +698,61 @@ def test_undo_skips_a_create_whose_tag_is_unknown(api: RecordingApi) -> None:
     blind = JobReport(job.preview, (RowResult(first.row, Result.DONE, None), second), job.job_id)
     assert second.tag is not None
     assert plans.undo_plan(blind).operations == (DeleteTag(second.tag),)
+
+
+def test_a_forced_delete_journals_and_undoes_the_value_it_removed(
+    api: RecordingApi, tmp_path: Path
+) -> None:
+    seen = api.put(1, "tier", "GOLD")
+    api.put(1, "tier", "SILVER")  # changed by someone else: a conflict, forced below
+    gone = api.put(2, "old", "x")
+    api.deleted_meanwhile.add(gone.id)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        job = apply(
+            api,
+            preview(api, plans.plan_delete([seen, gone], 1)),
+            force=[0],
+            journal=JournalRecorder(journal, WHERE),
+        )
+        assert job.plan.kind == "delete"
+        entries = journal.job_entries(job.job_id)
+        assert [(e.old_value, e.detail) for e in entries] == [
+            ("SILVER", ""),  # what was on the server, not what the user had seen
+            ("x", "already deleted"),
+        ]
+    undo = plans.undo_plan(job)
+    assert SetTag(1, "tier", "SILVER", based_on=None) in undo.operations
+    _go(api, undo)
+    assert api.live(1) == {"tier": "SILVER"}
+
+
+def test_finished_ok_means_every_row_done_or_unchanged(api: RecordingApi) -> None:
+    api.put(1, "k", "v")
+    assert plans.finished_ok(_go(api, plans.plan_set_on_many([1, 2], "k", "v", 1)))
+    api.failing.add((3, "k"))
+    assert not plans.finished_ok(_go(api, plans.plan_set_on_many([1, 3], "k", "w", 1)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        (plans.ReplaceRule("a", "b", whole_value=False), " a ", " b "),  # no trim: kept
+        (
+            plans.ReplaceRule("nor", "sou", whole_value=False, match_case=True),
+            "North nor",
+            "North sou",
+        ),
+        (plans.ReplaceRule(" north ", "N", trim=True), "north", "N"),
+        (plans.ReplaceRule(" x ", "y"), " x ", "y"),  # no trim: compared as typed
+        (plans.ReplaceRule(" x ", "y"), "x", "x"),
+    ],
+)
+def test_replace_rule_details(rule: plans.ReplaceRule, value: str, expected: str) -> None:
+    assert rule.apply_to(value) == expected
+
+
+def test_replace_looks_past_tags_of_other_keys(api: RecordingApi) -> None:
+    other = api.put(2, "note", "north")
+    north = api.put(1, "region", "north")
+    plan = plans.plan_replace([other, north], "region", plans.ReplaceRule("north", "N"), 1)
+    assert plan.operations == (SetTag(1, "region", "N", based_on=north),)
