@@ -219,22 +219,31 @@ def preview(
     Raises the client's typed error if the server cannot be read (nothing is written)."""
     touched = {op.interaction_id for op in plan.operations}
     if plan.survey_id is not None and len(touched) > PER_INTERACTION_LIMIT:
-        state = _read_survey(api, plan.survey_id, cancel)
+        setting = {op.interaction_id for op in plan.operations if isinstance(op, SetTag)}
+        state = _read_survey(api, plan.survey_id, setting, cancel)
     else:
         state = _read_interactions(api, sorted(touched), cancel, concurrency)
     rows = tuple(classify(i, op, state) for i, op in enumerate(plan.operations))
     return Preview(plan, rows)
 
 
-def _read_survey(api: WriteApi, survey_id: int, cancel: threading.Event | None) -> _State:
+def _read_survey(
+    api: WriteApi, survey_id: int, setting: set[int], cancel: threading.Event | None
+) -> _State:
+    """The survey's tags (Load all's walk). An interaction with a tag in the survey
+    exists and belongs to it, so the survey's interactions are read (a second walk)
+    only when a set goes to an interaction without one: a find-and-replace, or a bulk
+    set on tagged interactions, reads the tags alone."""
     state = _State(known=set(), survey_keys=set())
     assert state.known is not None and state.survey_keys is not None
-    for interactions in api.iter_interaction_pages(survey_id, cancel=cancel):
-        state.known.update(i.id for i in interactions)
     for page in api.iter_tag_pages(survey_id=survey_id, cancel=cancel):
         for tag in page:
             state.tags[tag.interaction_id][tag.custom_key] = tag
             state.survey_keys.add(tag.custom_key)
+    state.known.update(state.tags)
+    if not setting <= state.known:
+        for interactions in api.iter_interaction_pages(survey_id, cancel=cancel):
+            state.known.update(i.id for i in interactions)
     return state
 
 
