@@ -1,6 +1,6 @@
 """What the whole-survey load is measured against: the transport alone, the client alone,
-and the client's CPU per page. No Qt here: each runs in a worker thread while the UI
-thread waits."""
+and the client's CPU per page; and what a bulk set is measured against: its POSTs sent
+raw. No Qt here: each runs in a worker thread while the UI thread waits."""
 
 from __future__ import annotations
 
@@ -150,3 +150,31 @@ def client_cpu_per_page(
         bytes_process_ms,
         len(body) / 1024,
     )
+
+
+def post_floor(url: str, interaction_ids: list[int], key: str, value: str) -> float:
+    """The POSTs of a bulk set, raw: one per interaction, ``IN_FLIGHT`` at a time, form
+    fields as the client sends them, the answer read but not parsed. Seconds."""
+    session = requests.Session()
+    session.trust_env = False  # loopback: no proxy, as the client does
+    session.headers["Accept"] = "application/json"
+    session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=IN_FLIGHT))
+    auth = BasicCredentials(DEMO_CUSTOMER_UUID, DEMO_AUTH_TOKEN).requests_auth()
+
+    def post(interaction_id: int) -> int:
+        data = {"interaction_id": str(interaction_id), "custom_key": key, "custom_value": value}
+        response = session.post(url + "/interaction_data", data=data, auth=auth, timeout=30)
+        response.raise_for_status()
+        return len(response.content)
+
+    def warm(_: int) -> int:
+        response = session.get(url + "/surveys", params={"_limit": 1}, auth=auth, timeout=30)
+        return len(response.content)
+
+    with session, ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="bench-posts") as pool:
+        list(pool.map(warm, range(IN_FLIGHT)))  # connections open, as the client's are
+        started = time.perf_counter()
+        sent = list(pool.map(post, interaction_ids))
+        elapsed = time.perf_counter() - started
+    assert len(sent) == len(interaction_ids)
+    return elapsed
