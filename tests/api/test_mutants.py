@@ -159,6 +159,17 @@ def test_parse_id_names_what_it_parses() -> None:
 
 # --- scrubbing: every spelling of a secret ------------------------------------------------
 
+
+@pytest.fixture(autouse=True)
+def _uncached_secret_forms() -> Iterator[None]:
+    """The spellings of a set of secrets are computed once and cached; start each test
+    without them, so the code that computes them runs in every test (under mutmut's
+    fork, a cache filled before the fork would hide a mutant)."""
+    errors._forms_of.cache_clear()
+    yield
+    errors._forms_of.cache_clear()
+
+
 SECRET = "pa/ss:wörd \"q\" 'x' <&> é€ ☃"
 
 
@@ -894,3 +905,258 @@ def test_a_connection_arms_the_watchdog_while_it_waits_for_the_answer(kind: str)
         response = connection.getresponse()
         assert response.status == 200 and response.data == b"[]"
         assert len(deadline._local.armed) == 1  # this socket is watched until the scope ends
+
+
+def test_a_rate_limit_error_keeps_a_message_given_to_it() -> None:
+    error = errors.RateLimitedError("Slow down, please.", status=429, retry_after=3.0)
+    assert str(error).startswith("Slow down, please.")
+    assert (error.status, error.detail, error.retry_after) == (429, "", 3.0)
+    plain = errors.RateLimitedError()
+    assert str(plain).startswith(errors.RateLimitedError.message) and plain.detail == ""
+
+
+def test_a_failed_call_is_logged_with_method_path_and_detail(
+    client: SdxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="sdx_desktop.api.client")
+    with pytest.raises(errors.NotFoundError) as info:
+        client.get_survey(987654321)
+    assert f"GET /surveys/987654321 failed: {info.value.detail}" in caplog.messages
+    assert info.value.detail.startswith("HTTP 404 for GET /surveys/987654321")
+
+
+def test_walk_defaults_are_the_apis_largest_page_and_eight_at_once(
+    counting_pool: list[int],
+) -> None:
+    limits: list[int] = []
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        limits.append(limit)
+        return []
+
+    list(walk_pages(fetch))
+    assert set(limits) == {1000}
+    assert counting_pool == [980 * n for n in range(16)]  # 2 x 8 planned ahead
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("a b", "spaces"),
+        ("a-b", "“-”"),
+        ("a.b", "“.”"),
+        ("a\u200bb", "the invisible character U+200B"),
+    ],
+)
+def test_a_refused_key_names_the_characters_in_plain_words(key: str, shown: str) -> None:
+    from sdx_desktop.api.keys import key_problem
+
+    assert key_problem(key) == f"The key may contain only letters A–Z, digits and _ (not {shown})."
+
+
+# --- the HTTP gateway: every answer mapped, every knob set (pure, no server) ---------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "starts"),
+    [
+        (
+            400,
+            b'{"error": {"message": "bad _limit."}}',
+            errors.BadRequestError,
+            "Survey Dynamix refused the request: bad _limit.",
+        ),
+        (
+            422,
+            b'{"message": "key taken"}',
+            errors.BadRequestError,
+            "Survey Dynamix refused the request: key taken.",
+        ),
+        (
+            400,
+            b"<html><body>Bad Request</body></html>",
+            errors.BadRequestError,
+            errors.BadRequestError.message,
+        ),  # a proxy's page is not a reason for people
+        (
+            400,
+            json.dumps({"error": "x" * 161}).encode(),
+            errors.BadRequestError,
+            errors.BadRequestError.message,
+        ),  # too long to be a sentence (a dump)
+        (401, b"", errors.AuthError, errors.AuthError.message),
+        (403, b"", errors.AuthError, errors.AuthError.message),
+        (404, b"", errors.NotFoundError, errors.NotFoundError.message),
+        (405, b"", errors.MethodNotAllowedError, errors.MethodNotAllowedError.message),
+        (409, b"", errors.ConflictError, errors.ConflictError.message),
+        (410, b"", errors.GoneError, errors.GoneError.message),
+        (
+            413,
+            b'{"error": "too big"}',
+            errors.ValueTooLargeError,
+            errors.ValueTooLargeError.message,
+        ),
+        (418, b"", errors.ProtocolError, errors.ProtocolError.message),
+        (302, b"", errors.ProtocolError, errors.ProtocolError.message),
+        (500, b"", errors.ServerError, errors.ServerError.message),
+        (599, b"oops", errors.ServerError, errors.ServerError.message),
+    ],
+)
+def test_every_status_becomes_its_typed_error(
+    status: int, body: bytes, kind: type[errors.SdxError], starts: str
+) -> None:
+    error = error_for_response(_response(status, body, method="POST"), "/p", [])
+    assert type(error) is kind
+    assert str(error).startswith(starts)
+    assert error.status == status
+    assert error.detail.startswith(f"HTTP {status} for POST /p")
+
+
+def test_the_detail_keeps_the_servers_words_trimmed_and_scrubbed() -> None:
+    said = "token s3cret-value rejected " + "y" * 400
+    error = error_for_response(
+        _response(500, json.dumps({"error": said}).encode()), "/p", ["s3cret-value"]
+    )
+    assert error.detail == f"HTTP 500 for GET /p: token *** rejected {'y' * 272}"
+    bare = error_for_response(_response(500, b""), "/p", [])
+    assert bare.detail == "HTTP 500 for GET /p"
+
+
+@pytest.mark.parametrize(
+    ("body", "words", "for_people"),
+    [
+        (b'{"error": {"message": "No such\\n  survey"}}', "No such survey", True),
+        (b'{"error": {"message": "", "detail": "Bad id"}}', "Bad id", True),
+        (b'{"error": "Plain words"}', "Plain words", True),
+        (b'{"message": "Top level"}', "Top level", True),
+        (b'{"error": {}}', "", False),
+        (b'{"status": 500}', "", False),
+        (b"[1, 2]", "[1, 2]", False),
+        (
+            b"<html><head><title>T</title><style>p{}</style></head><body><p>Gate\nway</p>"
+            b"<script>x()</script></body></html>",
+            "Gate way",
+            False,
+        ),
+        (b"Service  down", "Service down", False),
+        (b"", "", False),
+    ],
+)
+def test_server_message(body: bytes, words: str, for_people: bool) -> None:
+    from sdx_desktop.api.http import server_message
+
+    assert server_message(_response(500, body)) == (words, for_people)
+
+
+def test_request_failures_become_typed_errors() -> None:
+    import urllib3
+
+    from sdx_desktop.api.http import error_for_exception
+
+    refused = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(
+            None,  # type: ignore[arg-type]
+            "/p",
+            urllib3.exceptions.NewConnectionError(None, "Connection refused"),  # type: ignore[arg-type]
+        )
+    )
+    timed_out = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(
+            None,
+            "/p",
+            urllib3.exceptions.ReadTimeoutError(None, "/p", "read timed out"),  # type: ignore[arg-type]
+        )
+    )
+    cases = [
+        (requests.exceptions.SSLError("bad cert"), errors.TlsError),
+        (refused, errors.NetworkError),
+        (requests.exceptions.ReadTimeout("slow"), errors.RequestTimeoutError),
+        (timed_out, errors.RequestTimeoutError),
+        (requests.exceptions.ConnectionError("reset"), errors.NetworkError),
+        (requests.exceptions.InvalidURL("bad"), errors.ProtocolError),
+    ]
+    for exc, kind in cases:
+        error = error_for_exception(exc, "/p?token=abc", ["abc"])
+        assert type(error) is kind, exc
+        assert error.detail.startswith(f"{type(exc).__name__} for /p?token=***: ")
+        assert "abc" not in error.detail
+
+
+def test_a_cause_chain_that_loops_ends() -> None:
+    from sdx_desktop.api.http import _caused_by
+
+    a, b = ValueError("a"), ValueError("b")
+    a.__cause__, b.__cause__ = b, a
+    assert not _caused_by(a, KeyError)
+    wrapped = ValueError("outer", KeyError("inner"))
+    assert _caused_by(wrapped, KeyError)
+    reason = ValueError("outer")
+    reason.reason = KeyError("why")  # type: ignore[attr-defined]
+    assert _caused_by(reason, KeyError)
+    context = ValueError("during")
+    context.__context__ = KeyError("first")
+    assert _caused_by(context, KeyError) and _caused_by(context, ValueError)
+
+
+def test_the_retry_policy_reaches_urllib3() -> None:
+    from sdx_desktop.api.http import RETRY_METHODS, RETRY_STATUSES, make_retry
+
+    retry = make_retry(RetryPolicy(attempts=3, backoff=0.25, max_wait=7.0))
+    assert (retry.total, retry.connect, retry.read, retry.status, retry.other) == (3, 3, 3, 3, 0)
+    assert (retry.backoff_factor, retry.backoff_max) == (0.25, 7.0)
+    assert retry.status_forcelist == RETRY_STATUSES == {429, 500, 502, 503, 504}
+    assert retry.allowed_methods == RETRY_METHODS == {"GET", "POST", "DELETE"}
+    assert retry.respect_retry_after_header and not retry.raise_on_status
+    assert retry.max_retry_after == 7.0
+    copy = retry.new(total=1)
+    assert copy.max_retry_after == 7.0 and copy.total == 1
+
+
+def test_retry_waits_are_capped_and_end_at_the_deadline() -> None:
+    import urllib3
+
+    from sdx_desktop.api import deadline
+    from sdx_desktop.api.http import make_retry
+
+    retry = make_retry(RetryPolicy(attempts=3, backoff=100.0, max_wait=5.0))
+    asks_an_hour = urllib3.HTTPResponse(status=503, headers={"Retry-After": "3600"})
+    assert retry.get_retry_after(asks_an_hour) == 5.0
+    assert retry.get_retry_after(urllib3.HTTPResponse(status=503)) is None
+    assert (
+        retry.get_retry_after(urllib3.HTTPResponse(status=503, headers={"Retry-After": "2"})) == 2.0
+    )
+    later = retry.increment("GET", "/x").increment("GET", "/x")
+    assert later.get_backoff_time() == 5.0  # the policy's cap
+    with deadline.deadline_scope(0.5):
+        assert 0 < later.get_backoff_time() <= 0.5  # never past the call's deadline
+        assert 0 < retry.get_retry_after(asks_an_hour) <= 0.5  # type: ignore[operator]
+    with deadline.deadline_scope(0.0), pytest.raises(urllib3.exceptions.MaxRetryError) as info:
+        make_retry(RetryPolicy(backoff=0.0)).sleep()
+    assert isinstance(info.value.reason, urllib3.exceptions.TimeoutError)
+    make_retry(RetryPolicy(backoff=0.0)).sleep()  # no deadline: returns
+
+
+def test_a_session_is_set_up_for_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/company-ca.pem")
+    session = build_session(pool_size=5, policy=RetryPolicy(attempts=2), user_agent="UA/1")
+    assert session.trust_env is True
+    assert (session.headers["User-Agent"], session.headers["Accept"]) == (
+        "UA/1",
+        "application/json",
+    )
+    for prefix in ("https://x.test/", "http://x.test/"):
+        adapter = session.get_adapter(prefix)
+        assert type(adapter).__name__ == "_DeadlineAdapter"  # the company bundle is used
+        assert (adapter._pool_connections, adapter._pool_maxsize) == (2, 5)
+        assert adapter.max_retries.total == 2
+        assert adapter.poolmanager.pool_classes_by_scheme["http"].__name__ == "DeadlineHTTPPool"
+    session.close()
+    local = build_session(pool_size=1, policy=RetryPolicy(), user_agent="UA", use_proxies=False)
+    assert local.trust_env is False and local.verify == "/etc/company-ca.pem"
+    local.close()
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    bare = build_session(pool_size=1, policy=RetryPolicy(), user_agent="UA", use_proxies=False)
+    assert bare.verify is True
+    bare.close()
