@@ -100,6 +100,14 @@ def test_malformed_bodies_are_named_precisely(body: bytes, model: type[Any], det
 
 
 def test_a_body_that_is_not_json_says_so() -> None:
+    import msgspec
+
+    for body in (b'{"id": "5", "custom_key": ', b"{oops"):
+        with pytest.raises(msgspec.DecodeError) as reason:
+            msgspec.json.decode(body)
+        assert (
+            _detail(body, one=True) == f"/x answered with a body that is not JSON ({reason.value})"
+        )
     assert _detail(b"{oops", one=True).startswith("/x answered with a body that is not JSON (")
     assert _detail(b"[{oops").startswith("/x answered with a body that is not JSON (")
     # Valid up to where the typed decoder gives up, broken after: still "not JSON".

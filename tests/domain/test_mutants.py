@@ -10,6 +10,7 @@ each read was asked for. See docs/testing.md for the mutants each one kills.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -756,3 +757,42 @@ def test_replace_looks_past_tags_of_other_keys(api: RecordingApi) -> None:
     north = api.put(1, "region", "north")
     plan = plans.plan_replace([other, north], "region", plans.ReplaceRule("north", "N"), 1)
     assert plan.operations == (SetTag(1, "region", "N", based_on=north),)
+
+
+class SlowApi(RecordingApi):
+    """Each call takes a little while; the most calls ever in flight at once is kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._gate = threading.Lock()
+        self._running = 0
+        self.most = 0
+
+    def _enter(self) -> None:
+        with self._gate:
+            self._running += 1
+            self.most = max(self.most, self._running)
+        time.sleep(0.01)  # long enough for a pool to start whatever it may
+        with self._gate:
+            self._running -= 1
+
+    def set_tag(self, interaction_id: int, key: str, value: str, *, count: bool = True) -> Tag:
+        if count:
+            self._enter()
+        return super().set_tag(interaction_id, key, value, count=count)
+
+    def iter_tag_pages(self, **kwargs: Any) -> Iterator[list[Tag]]:
+        self._enter()
+        yield from super().iter_tag_pages(**kwargs)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_no_more_requests_in_flight_than_the_concurrency(concurrency: int) -> None:
+    api = SlowApi()
+    ids = [api.add_interaction(i) for i in range(1, 9)]
+    seen = preview(api, plans.plan_set_on_many(ids, "k", "v", None), concurrency=concurrency)
+    assert api.most <= concurrency
+    api.most = 0
+    report = apply(api, seen, concurrency=concurrency)
+    assert [r.result for r in report.results] == [Result.DONE] * 8
+    assert api.most <= concurrency
