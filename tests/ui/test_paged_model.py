@@ -303,21 +303,23 @@ def test_cancelling_the_load_stops_the_model(runner: TaskRunner, qtbot: QtBot) -
 
 def test_rows_without_a_source_and_repeated_rows(runner: TaskRunner) -> None:
     class Plain(PagedTableModel[Row]):  # sorts by what it shows
-        COLUMNS = ("Name",)
+        COLUMNS = ("Name", "Id")
 
         def display(self, item: Row, column: int) -> str:
-            return item.name
+            return item.name if column == 0 else str(item.id)
 
     model = Plain(runner)
     model.set_source(None)
     emitted: list[int] = []
     model.stateChanged.connect(lambda: emitted.append(1))
-    assert model.append_items([Row(2, "b"), Row(1, "a")]) == 2
+    assert model.append_items([Row(2, "b"), Row(10, "a")]) == 2
     assert model.append_items([Row(2, "b")]) == 0  # already shown: no row, no signal
     assert len(emitted) == 1
     model.sort(0)
     assert [model.data(model.index(r, 0)) for r in range(2)] == ["a", "b"]
     assert model.data(model.index(0, 0), SortRole) == "a"
+    model.sort(1)  # "10" before "2": as shown, text
+    assert [model.data(model.index(r, 1), SortRole) for r in range(2)] == ["10", "2"]
     assert model.remove_id(2) and model.loaded_count == 1  # no walk to tell
 
 
@@ -347,3 +349,93 @@ def test_a_late_failure_or_cancel_of_an_old_list_is_ignored(
     release.set()
     qtbot.waitUntil(lambda: runner.idle, timeout=10_000)
     assert model.state is LoadState.IDLE
+
+
+def test_a_new_model_shows_nothing_and_fetches_nothing(runner: TaskRunner) -> None:
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    model = RowModel(runner, parent=owner)
+    assert model.parent() is owner
+    assert (model.has_source, model.canFetchMore(), model.walk) == (False, False, None)
+    assert (model.state, model.error, model.exhausted, model.loading) == (
+        LoadState.IDLE,
+        None,
+        False,
+        False,
+    )
+    assert (model.rowCount(), model.loaded_count, model.sort_column) == (0, 0, -1)
+    model.sort(0)
+    model.append_items([Row(3, "c"), Row(1, "a")])  # not loading all: sorted at once
+    assert [model.data(model.index(r, 0)) for r in range(2)] == ["1", "3"]
+
+
+def test_after_load_all_rows_are_sorted_as_they_arrive_again(runner: TaskRunner) -> None:
+    model = RowModel(runner)
+    model.set_source(Server([]))
+    model.sort(0)
+    generation = model.begin_bulk_load()
+    model.append_items([Row(5, "e"), Row(4, "d")])
+    model.end_bulk_load(generation, complete=False)
+    model.append_items([Row(2, "b")])
+    assert [model.data(model.index(r, 0)) for r in range(3)] == ["2", "4", "5"]
+
+
+def test_rows_inserted_are_announced_exactly(runner: TaskRunner) -> None:
+    model = PrefixedModel(runner)
+    model.set_source(Server([]))
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.append_items([Row(1, "a"), Row(2, "b")])
+    model.append_items([Row(3, "c"), Row(2, "b"), Row(4, "d"), Row(5, "e")])
+    assert inserted == [(1, 2), (3, 5)]
+
+
+def test_a_page_of_an_old_list_never_lands_in_a_new_one(runner: TaskRunner, qtbot: QtBot) -> None:
+    release = threading.Event()
+
+    def old(offset: int, limit: int) -> list[Row]:
+        release.wait(10)
+        return _rows(3)
+
+    model = RowModel(runner, page_size=10)
+    model.set_source(old)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: runner.pending == 1, timeout=10_000)
+    model.stop()  # Stop, then another list: neither may take the old page
+    model.set_source(Server([Row(100, "new")]))
+    release.set()
+    qtbot.waitUntil(lambda: runner.idle, timeout=10_000)
+    assert model.loaded_count == 0
+    _load(model, qtbot)
+    assert [r.id for r in model.items] == [100]
+
+
+def test_a_failed_page_is_logged_with_its_detail(
+    runner: TaskRunner, qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="sdx_desktop.ui.paged_model")
+    server = Server(_rows(3))
+    server.fail.set()
+    model = RowModel(runner, page_size=10)
+    model.set_source(server)
+    _load(model, qtbot)
+    assert "Loading a page failed: unplugged" in caplog.messages
+
+
+def test_cells_show_their_own_column_and_prefix_rows_their_own_cell(runner: TaskRunner) -> None:
+    class Grid(PrefixedModel):
+        PREFIX_ROWS = 2
+
+        def prefix_data(self, row: int, column: int, role: int) -> object:
+            return f"prefix {row},{column}" if role == Qt.ItemDataRole.DisplayRole else None
+
+    model = Grid(runner)
+    model.set_source(None)
+    model.append_items([Row(7, "seven"), Row(3, "three")])
+    assert model.data(model.index(1, 1)) == "prefix 1,1"
+    assert [model.data(model.index(2, c)) for c in (0, 1)] == ["7", "seven"]
+    model.sort(0)  # by id, which is not the names' order
+    assert [model.data(model.index(r, 1)) for r in (2, 3)] == ["three", "seven"]
