@@ -1168,3 +1168,103 @@ def test_a_session_is_set_up_for_the_api(monkeypatch: pytest.MonkeyPatch) -> Non
     bare = build_session(pool_size=1, policy=RetryPolicy(), user_agent="UA", use_proxies=False)
     assert bare.verify is True
     bare.close()
+
+
+# --- found by the second mutation run ------------------------------------------------------
+
+
+def test_a_value_utf8_cannot_carry_is_refused_before_sending(client: SdxClient) -> None:
+    with pytest.raises(errors.BadRequestError) as info:
+        client.set_tag(1, "note", "bad \udc80 value")
+    assert info.value.message == (
+        "The value contains a character that cannot be saved (at position 5). "
+        "Retype that part of the value and try again."
+    )
+    assert (info.value.detail, info.value.status) == ("value is not valid UTF-8", None)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("bad _limit.", "bad _limit"),
+        ("missing field X.", "missing field X"),
+        ("x" * 160, "x" * 160),  # exactly the longest reason shown to people
+    ],
+)
+def test_a_refusal_reason_is_shown_as_one_sentence(said: str, shown: str) -> None:
+    error = error_for_response(_response(400, json.dumps({"error": said}).encode()), "/p", [])
+    assert error.message == f"Survey Dynamix refused the request: {shown}."
+
+
+def test_a_top_level_detail_is_the_servers_words() -> None:
+    from sdx_desktop.api.http import server_message
+
+    assert server_message(_response(500, b'{"detail": "Bad id"}')) == ("Bad id", True)
+
+
+def test_a_reason_that_is_not_an_exception_is_not_followed() -> None:
+    from sdx_desktop.api.http import _caused_by, _root_cause
+
+    error = ValueError("outer")
+    error.reason = "just words"  # type: ignore[attr-defined]
+    assert not _caused_by(error, KeyError)
+    assert _root_cause(error) == "ValueError: outer"
+
+
+def test_the_root_cause_follows_reasons_and_is_cut_at_300_characters() -> None:
+    import urllib3
+
+    from sdx_desktop.api.http import _root_cause
+
+    deepest = urllib3.exceptions.NewConnectionError(None, "refused " + "z" * 400)  # type: ignore[arg-type]
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/p", deepest)  # type: ignore[arg-type]
+    cause = _root_cause(requests.exceptions.ConnectionError(wrapped))
+    assert cause == f"NewConnectionError: {deepest}"[:300] and len(cause) == 300
+
+
+def _far(offset: int, size: int) -> list[Row]:
+    """A page that begins far past any cursor (someone deleted a lot before it)."""
+    return _ids(1000 + offset, 1000 + offset + size - 1)
+
+
+def test_a_fresh_step_back_is_half_an_odd_page_rounded_down() -> None:
+    walk: PageWalk[Row] = PageWalk(11)  # overlap 1, stride 10
+    for offset in (0, 10, 20):
+        walk.take(offset, _ids(offset + 1, offset + 11))
+    assert walk.next_offset() == 30  # cursor 31
+    for offset, then in ((30, 25), (25, 15), (15, 0)):  # refused: back 5, 10, 20
+        walk.take(offset, _far(offset, 11))
+        assert walk.next_offset() == then
+    walk.take(0, _ids(1, 11))  # only older rows: the cursor is at 10 or later
+    assert walk.next_offset() == 10
+    walk.take(10, _far(10, 11))  # refused at that floor itself: step back afresh
+    assert walk.next_offset() == 5  # 10 - 11 // 2, a whole row number
+
+
+def test_a_fresh_step_back_on_a_three_row_page_is_one_row() -> None:
+    walk: PageWalk[Row] = PageWalk(3)  # overlap 1, stride 2
+    for offset in (0, 2, 4):
+        walk.take(offset, _ids(offset + 1, offset + 3))
+    assert walk.next_offset() == 6  # cursor 7
+    for offset, then in ((6, 5), (5, 3), (3, 0)):  # refused: back 1, 2, 4
+        walk.take(offset, _far(offset, 3))
+        assert walk.next_offset() == then
+    walk.take(0, _ids(1, 3))
+    assert walk.next_offset() == 2
+    walk.take(2, _far(2, 3))
+    assert walk.next_offset() == 1  # 2 - max(1, 3 // 2)
+
+
+def test_a_walk_that_is_refused_forever_gives_up_with_a_plain_error() -> None:
+    calls = 0
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        nonlocal calls
+        calls += 1
+        assert calls < 1000, "the walk never gave up"
+        # The start of the list never changes; anywhere else begins far past it.
+        return _ids(1, 10) if offset == 0 else _ids(1000 + offset, 1009 + offset)
+
+    with pytest.raises(ProtocolError, match="kept sending the same rows"):
+        list(walk_pages(fetch, page_size=10, concurrency=1))
+    assert calls <= paging.NO_PROGRESS_LIMIT + 2
