@@ -1268,3 +1268,18 @@ def test_a_walk_that_is_refused_forever_gives_up_with_a_plain_error() -> None:
     with pytest.raises(ProtocolError, match="kept sending the same rows"):
         list(walk_pages(fetch, page_size=10, concurrency=1))
     assert calls <= paging.NO_PROGRESS_LIMIT + 2
+
+
+def test_a_failed_or_unreadable_save_names_the_endpoint(
+    client: SdxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter([(_response(500, method="POST"), b""), (_response(200, method="POST"), b"[")])
+    monkeypatch.setattr(client, "_send", lambda method, path, **kwargs: next(answers))
+    with pytest.raises(errors.ServerError) as failed:
+        client.set_tag(1, "tier", "GOLD")
+    assert failed.value.detail == "HTTP 500 for POST /interaction_data"
+    with pytest.raises(ProtocolError) as unreadable:
+        client.set_tag(1, "tier", "GOLD")
+    assert unreadable.value.detail.startswith(
+        "/interaction_data answered with a body that is not JSON ("
+    )
