@@ -1283,3 +1283,12 @@ def test_a_failed_or_unreadable_save_names_the_endpoint(
     assert unreadable.value.detail.startswith(
         "/interaction_data answered with a body that is not JSON ("
     )
+
+
+def test_a_record_with_trailing_garbage_is_not_json() -> None:
+    import msgspec
+
+    body = b'{"id": "5"} x'  # the typed decoder stops at "5"; the whole body is not JSON
+    with pytest.raises(msgspec.DecodeError) as reason:
+        msgspec.json.decode(body)
+    assert _detail(body, one=True) == f"/x answered with a body that is not JSON ({reason.value})"
