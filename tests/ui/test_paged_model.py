@@ -439,3 +439,12 @@ def test_cells_show_their_own_column_and_prefix_rows_their_own_cell(runner: Task
     assert [model.data(model.index(2, c)) for c in (0, 1)] == ["7", "seven"]
     model.sort(0)  # by id, which is not the names' order
     assert [model.data(model.index(r, 1)) for r in (2, 3)] == ["three", "seven"]
+
+
+def test_defaults_pages_of_a_hundred_and_display_headers(runner: TaskRunner, qtbot: QtBot) -> None:
+    server = Server(_rows(3))
+    model = RowModel(runner)
+    model.set_source(server)
+    _load(model, qtbot)
+    assert server.asked == [(0, 100)]
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Name"  # DisplayRole by default
