@@ -105,13 +105,3 @@ _.load_all_walk  # TagTableModel: benchmarks read the walk's figures
 _.dark_palette  # tools/palettes.py: the contrast test and screenshots
 _.light_palette
 
-# --- dead, left to the owners of the code (ui/ rework, exchange/, cli.py, sandbox/) -------
-# Found by vulture while adding this check (issue 11); remove the code, then its line.
-_.tags_of  # ui/changes.py
-_.show_only  # ui/preview_widgets.py
-_._initial  # ui/recovery.py: set, never read
-_.show_message  # ui/state_bar.py
-_.W  # ui/history_filters.py: a TypeVar left after widgets were named with layout.named()
-_._bad_ids  # exchange/rows_to_plan.py: set, never read
-_.SUBCOMMANDS  # cli.py (app.py names the two subcommands itself)
-_.STATUSES  # sandbox/rules.py (the sandbox tests keep their own copy)

@@ -31,7 +31,6 @@ from sdx_desktop.api.errors import CancelledError, NotFoundError, SdxError
 from sdx_desktop.api.urls import REGIONS
 
 OK, SOME_ROWS, USAGE, CONNECTION = 0, 1, 2, 3
-SUBCOMMANDS = ("export", "import")
 ENV_UUID, ENV_AUTH_TOKEN, ENV_ACCESS_TOKEN = (
     "SDX_CUSTOMER_UUID",
     "SDX_AUTH_TOKEN",

@@ -167,7 +167,6 @@ class _Builder:
         self.wanted: dict[tuple[int, str], list[tuple[str, int, str]]] = {}
         self.left_as_is = 0
         self.columns: dict[str, str] = {}
-        self._bad_ids: dict[str, int | None] = {}
 
     def column(self, want: str) -> int | None:
         matches = [i for i, h in enumerate(self.table.header) if normalise(h) == normalise(want)]

@@ -112,9 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="status of GET/DELETE of a deleted tag",
     )  # fmt: skip
     quirks("--ignore-offset", action="store_true", help="lists always serve the first page")
-    quirks(
-        "--loose-key-filter", action="store_true", help="the custom_key filter ignores case"
-    )
+    quirks("--loose-key-filter", action="store_true", help="the custom_key filter ignores case")
     quirks(
         "--duplicate-rows",
         action="store_true",

@@ -20,7 +20,6 @@ DEFAULT_LIMIT = 10
 MAX_ID = 2**63 - 1
 
 SURVEY_TYPES = frozenset({"inbound", "outbound", "sms", "web", "email"})
-STATUSES = ("Not Started", "Scheduled", "In Progress", "Completed", "Abandoned")
 NOT_STARTED_STATUSES = ("Not Started", "Scheduled")
 ENDED_STATUSES = ("Completed", "Abandoned")
 

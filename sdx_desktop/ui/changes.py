@@ -17,7 +17,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel
 
 from sdx_desktop.api.errors import SdxError
-from sdx_desktop.api.models import Tag
 from sdx_desktop.domain import plans
 from sdx_desktop.domain.history import JournalRecorder
 from sdx_desktop.domain.operations import (
@@ -414,7 +413,3 @@ class Changes(QObject):
         dialog.journalChanged.connect(self._refresh_history)
         dialog.open()
         self.recovery_dialog = dialog
-
-
-def tags_of(report: JobReport) -> list[Tag]:
-    return [r.tag for r in report.done if r.tag is not None]

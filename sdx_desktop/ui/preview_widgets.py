@@ -123,11 +123,6 @@ class PreviewTable(QWidget):
         self.show_combo.blockSignals(False)
         self._kind_chosen(self.show_combo.currentIndex())
 
-    def show_only(self, kind: Kind) -> None:
-        """Choose what the list shows (as if picked under "Show")."""
-        if kind in self._kinds:
-            self.show_combo.setCurrentIndex(self._kinds.index(kind))
-
     def _kind_chosen(self, index: int) -> None:
         if 0 <= index < len(self._kinds):
             self.proxy.set_kind(self._kinds[index])

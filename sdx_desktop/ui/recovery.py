@@ -134,7 +134,6 @@ class RecoveryDialog(QDialog):
         self.model = HistoryTableModel(self)
         self.model.sort(HistoryTableModel.WHEN, Qt.SortOrder.AscendingOrder)  # as made
         self.model.set_entries(entries)
-        self._initial = len(entries)
 
         self.icon = QLabel()
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)

@@ -28,12 +28,6 @@ class LoadStateBar(QFrame):
         model.stateChanged.connect(self.refresh)
         self.refresh()
 
-    def show_message(self, text: str) -> None:
-        self.label.setText(text)
-        self.retry_button.hide()
-        tint(self, None)
-        self.show()
-
     def refresh(self) -> None:
         state = self._model.state
         if state is LoadState.FAILED and self._model.error is not None:

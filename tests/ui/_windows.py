@@ -21,10 +21,6 @@ def find_visible(object_name: str, kind: type[QWidget] = QWidget) -> QWidget | N
     """The visible top-level window or dialog with this object name (and of this kind),
     if one is open."""
     for widget in QApplication.topLevelWidgets():
-        if (
-            isinstance(widget, kind)
-            and widget.objectName() == object_name
-            and widget.isVisible()
-        ):
+        if isinstance(widget, kind) and widget.objectName() == object_name and widget.isVisible():
             return widget
     return None

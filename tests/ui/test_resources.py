@@ -34,9 +34,7 @@ def test_icon_loads_and_renders(qapp: QApplication, path: Path) -> None:
         assert not pixmap.isNull()
         # Something was drawn: an SVG that failed to render gives a fully clear pixmap.
         image = pixmap.toImage()
-        drawn = sum(
-            image.pixelColor(x, y).alpha() > 0 for x in range(side) for y in range(side)
-        )
+        drawn = sum(image.pixelColor(x, y).alpha() > 0 for x in range(side) for y in range(side))
         assert drawn >= side, f"{path.name} renders (almost) nothing at {side}px"
     assert not QPixmap(str(path)).isNull()
 
