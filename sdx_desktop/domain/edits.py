@@ -74,7 +74,7 @@ def save_outcome(report: JobReport) -> SaveOutcome | None:
     second = report.results[1]
     assert isinstance(second.row.op, DeleteTag)
     old = second.row.op.tag
-    if second.result is Result.FAILED and second.error is not None:
+    if second.error is not None:  # only a failed row carries an error
         return RenameHalfDone(new=tag, old=old, error=second.error)
     if second.result is Result.DONE or second.row.change is Change.MISSING:
         return Saved(tag, replaced_id=old.id)

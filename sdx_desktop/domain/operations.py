@@ -234,16 +234,17 @@ def _read_survey(
     exists and belongs to it, so the survey's interactions are read (a second walk)
     only when a set goes to an interaction without one: a find-and-replace, or a bulk
     set on tagged interactions, reads the tags alone."""
-    state = _State(known=set(), survey_keys=set())
-    assert state.known is not None and state.survey_keys is not None
+    known: set[int] = set()
+    keys: set[str] = set()
+    state = _State(known=known, survey_keys=keys)
     for page in api.iter_tag_pages(survey_id=survey_id, cancel=cancel):
         for tag in page:
             state.tags[tag.interaction_id][tag.custom_key] = tag
-            state.survey_keys.add(tag.custom_key)
-    state.known.update(state.tags)
-    if not setting <= state.known:
+            keys.add(tag.custom_key)
+    known.update(state.tags)
+    if not setting <= known:
         for interactions in api.iter_interaction_pages(survey_id, cancel=cancel):
-            state.known.update(i.id for i in interactions)
+            known.update(i.id for i in interactions)
     return state
 
 

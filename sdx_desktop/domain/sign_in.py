@@ -10,6 +10,7 @@ which field to look at when Survey Dynamix refused them. No Qt, no network.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,7 +59,8 @@ def region_choices() -> tuple[tuple[str, str], ...]:
 
 
 def region_label(region: str) -> str:
-    letters, number = region.rstrip("0123456789"), region[len(region.rstrip("0123456789")) :]
+    letters = region.rstrip(string.digits)
+    number = region[len(letters) :]
     name = _REGION_NAMES.get(letters, letters.upper())
     if number and number != "1":
         name += f" {number}"
