@@ -750,6 +750,40 @@ def test_a_failed_delete_names_the_tag_in_its_details(
     assert info.value.detail.startswith(f"HTTP 500 for DELETE /interaction_data/{tag.id}")
 
 
+def test_a_delete_that_gets_no_answer_is_logged_with_its_method(
+    quiet: tuple[SandboxServer, SdxClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    server, client = quiet
+    tag = client.list_tags(survey_id=server.store.survey_ids()[0], limit=1)[0]
+    server.set_faults(reset_rate=1.0)
+    caplog.set_level(logging.INFO, logger="sdx_desktop.api.client")
+    with (
+        make_client(server, retry=RetryPolicy(attempts=0)) as once,
+        pytest.raises(errors.NetworkError) as info,
+    ):
+        once.delete_tag(tag.id)
+    assert f"DELETE /interaction_data/{tag.id} failed: {info.value.detail}" in caplog.messages
+
+
+@pytest.mark.parametrize("what", ["tag", "survey"])
+def test_an_unreadable_single_record_names_its_endpoint(
+    quiet: tuple[SandboxServer, SdxClient], what: str
+) -> None:
+    server, client = quiet
+    survey_id = server.store.survey_ids()[0]
+    tag = client.list_tags(survey_id=survey_id, limit=1)[0]
+    server.set_faults(malformed_rate=1.0, malformed_kind="truncated")
+    with pytest.raises(ProtocolError) as info:
+        if what == "tag":
+            client.get_tag(tag.id)
+        else:
+            client.get_survey(survey_id)
+    path = f"/interaction_data/{tag.id}" if what == "tag" else f"/surveys/{survey_id}"
+    assert info.value.detail.startswith(f"{path} answered with a body that is not JSON (")
+
+
 def test_a_bare_created_answer_whose_tag_is_gone_is_a_protocol_error(
     quiet: tuple[SandboxServer, SdxClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:

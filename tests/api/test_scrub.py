@@ -213,3 +213,25 @@ def test_reprs_never_show_a_secret() -> None:
 def test_scrubbing_never_fails_whatever_the_secret(secret: str) -> None:
     """Scrubbing runs on every error: an odd secret must not turn into a crash."""
     assert scrub(f"x {secret} y", [secret, f"{UUID}:{secret}"]) == "x *** y"
+
+
+def test_a_secret_cut_off_by_one_character_or_from_its_start_is_removed() -> None:
+    """The tail search starts where a secret missing only its last character would
+    begin, and at the very start of a text that is nothing but a cut-off secret."""
+    assert scrub("token " + TOKEN[:-1], [TOKEN]) == "token ***"
+    assert scrub(TOKEN[:6], [TOKEN]) == "***"
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "scrubbed"),
+    [
+        # The secret's first four characters come back inside it: the tail is cut at
+        # the first place from which the rest is a start of the secret, not a later one.
+        ("abcdXabcdYabcdZ", "abcdXabcdYabcd", "***"),
+        ("abcdXabcdYabcdZ", "abcdabcdXabcd", "abcd***"),
+        # Candidates one character apart are each tried.
+        ("aaaaba", "aaaaa", "a***"),
+    ],
+)
+def test_a_cut_off_tail_is_found_where_it_starts(secret: str, text: str, scrubbed: str) -> None:
+    assert scrub(text, [secret]) == scrubbed
