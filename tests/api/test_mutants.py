@@ -1326,3 +1326,15 @@ def test_a_record_with_trailing_garbage_is_not_json() -> None:
     with pytest.raises(msgspec.DecodeError) as reason:
         msgspec.json.decode(body)
     assert _detail(body, one=True) == f"/x answered with a body that is not JSON ({reason.value})"
+
+
+def test_a_late_page_refused_after_the_search_began_does_not_move_it() -> None:
+    """The search for the cursor steps back from the lowest refused offset, even when a
+    page planned further ahead is refused after it."""
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(10))
+    walk.take(50, [Row(i) for i in range(60, 70)])  # begins past the cursor: refused
+    assert walk.next_offset() == 45  # half a page back
+    walk.take(59, [Row(i) for i in range(70, 80)])  # a page planned ahead, refused late
+    assert walk.refused == 2
+    assert walk.next_offset() == 40  # a whole page back from 50, not from 59
