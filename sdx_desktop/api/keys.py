@@ -56,8 +56,6 @@ def check_key(key: str) -> str:
 def _describe(ch: str) -> str:
     if ch == " ":
         return "spaces"
-    if ch == "-":
-        return "“-”"
     if not ch.isprintable():
         return f"the invisible character U+{ord(ch):04X}"
     return f"“{ch}”"

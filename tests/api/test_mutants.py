@@ -1338,3 +1338,65 @@ def test_a_late_page_refused_after_the_search_began_does_not_move_it() -> None:
     walk.take(59, [Row(i) for i in range(70, 80)])  # a page planned ahead, refused late
     assert walk.refused == 2
     assert walk.next_offset() == 40  # a whole page back from 50, not from 59
+
+
+def test_a_server_ignoring_the_offset_is_given_up_on_after_exactly_the_limit() -> None:
+    """The first page brings rows; then the same page comes back for every offset:
+    :data:`paging.NO_PROGRESS_LIMIT` requests in a row without a new row end the walk."""
+    calls = 0
+
+    def fetch(offset: int, limit: int) -> list[Row]:
+        nonlocal calls
+        calls += 1
+        assert calls < 1000, "the walk never gave up"
+        return _rows(10)
+
+    with pytest.raises(ProtocolError) as info:
+        list(walk_pages(fetch, page_size=10, concurrency=1))
+    assert calls == 1 + paging.NO_PROGRESS_LIMIT
+    assert str(info.value).startswith(
+        "Survey Dynamix kept sending the same rows, so loading stopped before the end of the list."
+    )
+    assert info.value.detail == (
+        f"{paging.NO_PROGRESS_LIMIT} pages in a row brought no new rows "
+        f"(last at offset {9 * paging.NO_PROGRESS_LIMIT + 10}, page size 10)"
+    )  # pages 9 apart (one row of overlap); the last one ends 10 rows on
+
+
+def test_a_walk_that_has_ended_takes_no_more_pages() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(3))
+    assert walk.done
+    with pytest.raises(RuntimeError, match=r"^the walk has ended$"):
+        walk.take(3, [])
+
+
+def test_a_page_at_the_start_after_every_earlier_row_went_is_taken() -> None:
+    """Rows up to the cursor were all deleted: the first page now begins past the cursor.
+    Nothing can be missed before the start of the list, so it is taken, not refused."""
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(10))
+    step = walk.take(0, [Row(i) for i in range(11, 21)])
+    assert [r.id for r in step.rows] == list(range(11, 21))
+    assert walk.refused == 0
+
+
+@pytest.mark.parametrize(
+    ("page_at", "next_offset"),
+    [
+        # The page's last row (position 498) lies before the refused offset 500: the
+        # cursor is between them; the search goes on from there.
+        (399, 498),
+        # Its last row sits at the refused offset itself: rows were inserted and the
+        # refusal no longer says where the cursor is: the walk continues past the page.
+        (401, 499),
+    ],
+)
+def test_a_full_page_of_old_rows_while_searching(page_at: int, next_offset: int) -> None:
+    walk: PageWalk[Row] = PageWalk(100)  # overlap 2
+    walk.take(0, _rows(100))
+    walk.take(500, [Row(i) for i in range(601, 701)])  # begins past the cursor
+    assert walk.next_offset() == 450
+    step = walk.take(page_at, _rows(100))  # only rows at or before the cursor
+    assert step.rows == []
+    assert walk.next_offset() == next_offset
