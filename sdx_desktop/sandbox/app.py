@@ -278,6 +278,8 @@ def _upsert_tag() -> Response:
     record = store.upsert_tag(interaction_id, key, value)
     if record is None:
         raise ApiError(404, f"Interaction {interaction_id} not found.")
+    if config.quirks.post_body == "empty":
+        return empty_response(config.quirks.post_status)
     return record_response(record, config.quirks, config.quirks.post_status)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 MALFORMED_KINDS = frozenset({"truncated", "html", "empty", "wrong_types"})
 ERROR_BODIES = frozenset({"json", "html", "text", "empty"})
 DELETE_BODIES = frozenset({"empty", "object", "record"})
+POST_BODIES = frozenset({"empty", "record"})
 EMPTY_LISTS = frozenset({"204", "array"})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 DELETED_STATUSES = frozenset({404, 410})
@@ -109,7 +110,9 @@ class Quirks:
     ``ids_as_strings`` renders ``id`` and ``*_id`` integers as numeric
     strings; ``extra_fields`` adds unknown fields to every record;
     ``omit_fields`` drops those keys from records; ``error_body`` picks how
-    errors look; ``post_status`` is 200 or 201; ``delete_status`` is 204,
+    errors look; ``post_status`` is 200 or 201, with ``post_body`` "record"
+    (the saved tag) or "empty" (no body: the client must look the tag up);
+    ``delete_status`` is 204,
     200 or 202, with ``delete_body`` ("empty", "object" = ``{}``, or
     "record") for the latter two; ``empty_list`` is "204" or "array".
 
@@ -138,6 +141,7 @@ class Quirks:
     omit_fields: frozenset[str] = frozenset()
     error_body: str = "json"
     post_status: int = 200
+    post_body: str = "record"
     delete_status: int = 204
     delete_body: str = "record"
     empty_list: str = "204"
@@ -153,6 +157,8 @@ class Quirks:
             raise ValueError(f"error_body must be one of {sorted(ERROR_BODIES)}")
         if self.post_status not in (200, 201):
             raise ValueError("post_status must be 200 or 201")
+        if self.post_body not in POST_BODIES:
+            raise ValueError(f"post_body must be one of {sorted(POST_BODIES)}")
         if self.delete_status not in (200, 202, 204):
             raise ValueError("delete_status must be 200, 202 or 204")
         if self.delete_body not in DELETE_BODIES:

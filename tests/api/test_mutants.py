@@ -1400,3 +1400,63 @@ def test_a_full_page_of_old_rows_while_searching(page_at: int, next_offset: int)
     step = walk.take(page_at, _rows(100))  # only rows at or before the cursor
     assert step.rows == []
     assert walk.next_offset() == next_offset
+
+
+def test_a_page_of_many_interactions_keeps_each_tags_own_fields(
+    sandbox: SandboxServer, client: SdxClient
+) -> None:
+    """Equal strings of a page share one object: each tag still has its own interaction,
+    timestamps, key and value, as the server stores them."""
+    survey_id = sandbox.store.survey_ids()[0]
+    tags = client.list_tags(survey_id=survey_id, limit=200)
+    assert len({t.interaction_id for t in tags}) > 1
+    assert len({t.created_at for t in tags}) > 1
+    for tag in tags:
+        row = sandbox.store.get_tag_row(tag.id)
+        assert row is not None
+        got = (tag.interaction_id, tag.custom_key, tag.custom_value, tag.created_at, tag.updated_at)
+        assert got == (
+            row["interaction_id"],
+            row["custom_key"],
+            row["custom_value"],
+            row["created_at"],
+            row["updated_at"],
+        )
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_a_save_answered_without_a_body_returns_the_saved_tag(
+    quiet: tuple[SandboxServer, SdxClient], status: int
+) -> None:
+    """The saved tag is looked up by its exact key among the interaction's others."""
+    server, client = quiet
+    survey_id = server.store.create_survey("Bare answers")
+    interaction_id = server.store.create_interaction(survey_id)
+    for key in ("alpha", "TIER", "zeta"):
+        client.set_tag(interaction_id, key, f"{key} value")
+    server.set_quirks(post_status=status, post_body="empty")
+    tag = client.set_tag(interaction_id, "tier", "GOLD")
+    assert (tag.interaction_id, tag.custom_key, tag.custom_value) == (
+        interaction_id,
+        "tier",
+        "GOLD",
+    )
+    row = server.store.get_tag_row(tag.id)
+    assert row is not None and (row["custom_key"], row["custom_value"]) == ("tier", "GOLD")
+
+
+def test_a_tag_list_asks_for_a_hundred_rows_by_default(
+    quiet: tuple[SandboxServer, SdxClient],
+) -> None:
+    server, client = quiet
+    survey_id = server.store.survey_ids()[0]
+    client.list_tags(survey_id=survey_id)
+    assert _queries(server) == [
+        ("GET", "/api/interaction_data", {"_limit": "100", "_offset": "0", "_order": "ASC",
+                                          "survey_id": str(survey_id)}),
+    ]  # fmt: skip
+
+
+def test_a_tag_list_needs_a_survey_or_an_interaction(client: SdxClient) -> None:
+    with pytest.raises(ValueError, match=r"^give survey_id or interaction_id$"):
+        client.list_tags()

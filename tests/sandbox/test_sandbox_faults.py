@@ -272,6 +272,20 @@ def test_post_status_201(empty: SandboxServer, eapi: Api) -> None:
     assert response.status_code == 201 and response.json()["custom_key"] == "k"
 
 
+@pytest.mark.parametrize("status", [200, 201])
+def test_post_without_a_body(empty: SandboxServer, eapi: Api, status: int) -> None:
+    """A bare "201 Created" (or 200): the tag is saved, the answer has no body."""
+    _, interaction_id = _seed(empty)
+    empty.set_quirks(post_status=status, post_body="empty")
+    response = eapi.post(
+        data={"interaction_id": interaction_id, "custom_key": "k", "custom_value": "v"}
+    )
+    assert response.status_code == status
+    assert response.content == b"" and "Content-Type" not in response.headers
+    rows = [empty.store.get_tag_row(i) for i in empty.store.tag_ids(interaction_id=interaction_id)]
+    assert [r["custom_value"] for r in rows if r is not None and r["custom_key"] == "k"] == ["v"]
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [(200, "record", "record"), (200, "object", {}), (200, "empty", b""), (202, "object", {}),
@@ -296,7 +310,8 @@ def test_delete_styles(
 
 def test_quirk_settings_are_validated(empty: SandboxServer) -> None:
     for bad in ({"post_status": 202}, {"delete_status": 201}, {"error_body": "xml"},
-                {"empty_list": "null"}, {"delete_body": "full"}):  # fmt: skip
+                {"empty_list": "null"}, {"delete_body": "full"},
+                {"post_body": "object"}):  # fmt: skip
         with pytest.raises(ValueError):
             empty.set_quirks(**bad)
     assert empty.quirks == Quirks()
