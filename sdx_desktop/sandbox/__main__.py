@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--deleted-status", type=int, choices=(410, 404), default=410,
         help="status of GET/DELETE of a deleted tag",
     )  # fmt: skip
+    quirks(
+        "--post-body", choices=("record", "empty"), default="record",
+        help="answer a save with the saved tag (default) or with no body",
+    )  # fmt: skip
     quirks("--ignore-offset", action="store_true", help="lists always serve the first page")
     quirks("--loose-key-filter", action="store_true", help="the custom_key filter ignores case")
     quirks(
@@ -142,7 +146,7 @@ def quirks_from_args(args: argparse.Namespace) -> Quirks:
         empty_list=args.empty_list, echo_request=args.echo_request,
         deleted_status=args.deleted_status, ignore_offset=args.ignore_offset,
         loose_key_filter=args.loose_key_filter,
-        duplicate_rows=args.duplicate_rows,
+        duplicate_rows=args.duplicate_rows, post_body=args.post_body,
     )  # fmt: skip
 
 

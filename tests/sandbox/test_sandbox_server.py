@@ -211,14 +211,14 @@ def test_cli_maps_every_switch_onto_the_settings() -> None:
     args = build_parser().parse_args(
         ["--retry-after-statuses", "", "--trickle-rate", "0.25", "--trickle-interval", "0.5",
          "--echo-request", "--deleted-status", "404", "--ignore-offset", "--duplicate-rows",
-         "--empty-list", "array", "--forbidden-bearer", "no-rights"]
+         "--empty-list", "array", "--forbidden-bearer", "no-rights", "--post-body", "empty"]
     )  # fmt: skip
     faults = faults_from_args(args)
     assert faults.retry_after_statuses == frozenset()
     assert (faults.trickle_rate, faults.trickle_interval_s) == (0.25, 0.5)
     assert quirks_from_args(args) == Quirks(
         empty_list="array", echo_request=True, deleted_status=404, ignore_offset=True,
-        duplicate_rows=True,
+        duplicate_rows=True, post_body="empty",
     )  # fmt: skip
     assert args.forbidden_bearer == "no-rights"
     defaults = build_parser().parse_args([])
