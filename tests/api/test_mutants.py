@@ -1460,3 +1460,42 @@ def test_a_tag_list_asks_for_a_hundred_rows_by_default(
 def test_a_tag_list_needs_a_survey_or_an_interaction(client: SdxClient) -> None:
     with pytest.raises(ValueError, match=r"^give survey_id or interaction_id$"):
         client.list_tags()
+
+
+@pytest.mark.parametrize(
+    ("old_page_at", "next_offset"),
+    [
+        (925, 949),  # the cursor lies in [934, 965): 31 rows, more than a page: halve
+        (946, 955),  # in [955, 965): exactly a page: read it from its start
+    ],
+)
+def test_the_cursor_search_halves_a_gap_wider_than_a_page(
+    old_page_at: int, next_offset: int
+) -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    walk.take(0, _rows(10))
+    walk.take(965, [Row(i) for i in range(2000, 2010)])  # begins past the cursor
+    walk.take(old_page_at, _rows(10))  # ends before it: the cursor lies in between
+    assert walk.next_offset() == next_offset
+
+
+def test_adjacent_duplicates_in_a_page_are_merged() -> None:
+    walk: PageWalk[Row] = PageWalk(10)
+    step = walk.take(0, [Row(1), Row(2), Row(2), Row(3)])
+    assert [r.id for r in step.rows] == [1, 2, 3]
+
+
+def test_a_page_out_of_order_is_refused_in_plain_words() -> None:
+    walk: PageWalk[Row] = PageWalk(10, order="DESC")
+    with pytest.raises(ProtocolError) as info:
+        walk.take(0, [Row(5), Row(7), Row(6)])
+    assert str(info.value).startswith(
+        "Survey Dynamix sent a page of rows out of order, so the app cannot be sure the "
+        "list is complete."
+    )
+    assert info.value.detail == "page not ordered by id DESC"
+
+
+def test_a_page_size_below_two_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^page_size must be at least 2 to overlap pages$"):
+        PageWalk(1)
