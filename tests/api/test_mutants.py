@@ -1496,6 +1496,29 @@ def test_a_page_out_of_order_is_refused_in_plain_words() -> None:
     assert info.value.detail == "page not ordered by id DESC"
 
 
-def test_a_page_size_below_two_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"^page_size must be at least 2 to overlap pages$"):
-        PageWalk(1)
+def test_an_enveloped_list_is_decoded() -> None:
+    (tag,) = decode_list(b'{"data": [{"id": 1, "interaction_id": 2}]}', Tag, what="/x")
+    assert (tag.id, tag.interaction_id) == (1, 2)
+
+
+def test_a_list_that_is_not_json_names_the_decoders_reason() -> None:
+    with pytest.raises(ProtocolError) as info:
+        decode_list(b"[", Tag, what="/interaction_data")
+    assert info.value.detail == (
+        "/interaction_data answered with a body that is not JSON (Input data was truncated)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"page_size": 1}, "page_size must be at least 2 to overlap pages"),
+        ({"page_size": 10, "order": "UP"}, "order must be ASC or DESC"),
+        ({"page_size": 10, "overlap": 10}, "overlap must be 1 .. page_size - 1"),
+        ({"page_size": 10, "overlap": 0}, "overlap must be 1 .. page_size - 1"),
+    ],
+)
+def test_a_walk_set_up_wrongly_says_how(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        PageWalk(**arguments)
+    assert str(info.value) == message
