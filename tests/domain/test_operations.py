@@ -232,6 +232,17 @@ def test_a_survey_wide_plan_reads_the_survey_once(world: World) -> None:
     assert {r.case_twin for r in seen.case_twins} == {"Tier"}
 
 
+def test_a_survey_wide_read_finds_a_case_twin_on_any_interaction(world: World) -> None:
+    """Read survey-wide, the case check covers every key in the survey, not only the
+    keys of the interactions being set."""
+    elsewhere = world.new_interaction()
+    world.put(elsewhere, "Tier", "x")
+    ids = [world.new_interaction() for _ in range(PER_INTERACTION_LIMIT + 5)]
+    seen = preview(world.api, plans.plan_set_on_many(ids, "tier", "GOLD", world.survey_id))
+    assert seen.counts[Change.CREATE] == len(ids)
+    assert [r.case_twin for r in seen.case_twins] == ["Tier"] * len(ids)
+
+
 def test_the_journal_records_before_and_after(world: World, tmp_path: Path) -> None:
     a = world.new_interaction()
     old = world.put(a, "tier", "GOLD")
