@@ -287,9 +287,10 @@ How it is measured, and what the figures say:
   header-only sheet and the rows stream in as inline-string cells (what xlsxwriter writes
   in its constant-memory mode) with the compression in a thread; that leaves ~0.35 s of
   Python for 100,000 rows, on a machine whose two cores the load already saturates (see
-  the notes above). Reading the interactions alone costs +25 % on Load all, so the
-  30 % target is met for CSV only on the export's own reads (+6 %), and missed for XLSX
-  (+52 % on the same reads); runs vary by ±20 points here.
+  the notes above). Reading the interactions as well costs +10–25 % on Load all by
+  itself. On a quiet machine (the table above) CSV meets the 30 % target and XLSX
+  misses it (+42 % on Load all, +29 % on the export's own reads); under load from other
+  work on the same two cores CSV was +32 % and XLSX +91 %: runs vary by ±20 points.
 - Reading: python-calamine reads a 100,000-row, 5-column XLSX in 0.5 s, openpyxl (read-only
   mode) in 5.9 s; calamine also reads XLS and ODS. Bundle: xlsxwriter and calamine add
   2.0 MB to the Linux one-folder build (95.3 → 97.4 MB: calamine's library 1.8 MB, the
