@@ -1,6 +1,6 @@
 """The app, killed half-way: a bulk job of ~1,000 sets in a process of its own.
 
-Run by ``tests/faults/test_bulk_jobs.py`` (which kills it with SIGKILL mid-job)::
+Run by ``tests/faults/test_bulk_recovery.py`` (which kills it with SIGKILL mid-job)::
 
     python -m tests.faults.bulk_job_child --base-url URL --survey ID --journal PATH \\
         [--basic UUID:TOKEN]

@@ -1,4 +1,4 @@
-"""Nothing lost in bulk jobs: the operations engine under faults, mid-job changes and kill -9.
+"""Nothing lost in bulk jobs: the operations engine under faults and mid-job changes.
 
 Every test runs a bulk job through the engine as the app does (``preview`` → ``apply``
 with a :class:`JournalRecorder` on a real journal file), then retries what did not
@@ -22,317 +22,57 @@ database: no entry is left pending, each "done" entry's change is what the serve
 2. :func:`test_deletes_by_someone_else_and_409s_mid_job` (410 and 404 flavours): someone
    else deletes tags and whole interactions while the job runs, 409s are injected, and the
    connection drops for a stretch half-way.
-3. :func:`test_killed_mid_job_then_recovered`: the job runs in a child process
-   (``tests/faults/bulk_job_child.py``) that is killed with SIGKILL half-way; recovery
-   checks the unconfirmed entries, settles them, resends what did not arrive and re-runs
-   the (deterministic) plan.
 
-The last four tests pin engine bugs this suite found (see their docstrings), now fixed.
+A job killed half-way, and the engine bugs these tests found, are in
+``test_bulk_recovery.py``; what the files share is in ``_bulk_support.py``.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from sdx_desktop.api.client import SdxClient
-from sdx_desktop.api.errors import NetworkError, NotFoundError, SdxError
-from sdx_desktop.api.http import RetryPolicy, Timeouts
+from sdx_desktop.api.errors import NetworkError, NotFoundError
 from sdx_desktop.api.models import DeleteResult, Tag
-from sdx_desktop.domain import plans
-from sdx_desktop.domain.history import JournalRecorder, check_unconfirmed, settle
-from sdx_desktop.domain.keys import key_problem
+from sdx_desktop.domain.history import JournalRecorder
 from sdx_desktop.domain.operations import (
     DeleteTag,
-    JobReport,
     Operation,
     Plan,
-    Preview,
     Result,
-    RowResult,
     SetTag,
-    apply,
-    preview,
-    value_problem,
 )
-from sdx_desktop.journal import Action, Intent, Journal, Outcome, Where
+from sdx_desktop.journal import Journal
 from sdx_desktop.sandbox import SandboxServer
-from sdx_desktop.sandbox.faults import FaultInjector, Faults
 
 from ..helpers import make_client
-from . import bulk_job_child as child_job
-from ._support import assert_plain, duplicate_keys
-
-T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[2]
-
-#: One retry per request and no waits: at 20 % faults about one row in 25 uses up both
-#: attempts, so the job's own retry (retry_plan) is exercised, not only the client's.
-THIN_RETRY = RetryPolicy(attempts=1, backoff=0.0, max_wait=0.05)
-#: Reads time out well before an answer held back by a "timeout" fault arrives, yet
-#: leave a loaded 2-core machine (tests in parallel) time to serve a 1,000-row page.
-SHORT_TIMEOUTS = Timeouts(connect=2.0, read=1.5)
-#: About one request in five fails (independent draws: 1 - .955 * .865 * .975 ≈ 19.5 %).
-FAULTS = Faults(
-    status_rates={500: 0.045, 503: 0.045, 429: 0.045},
-    retry_after=0,
-    reset_rate=0.045,
-    timeout_rate=0.025,
-    timeout_delay_s=3.0,
-    seed=1_000,
+from ._bulk_support import (
+    FAULTS,
+    MISSING_INTERACTION,
+    SHORT_TIMEOUTS,
+    THIN_RETRY,
+    Key,
+    assert_exactly,
+    assert_journal_agrees,
+    assert_rows_plain,
+    count_injected,
+    intended,
+    run_job,
+    sendable,
+    settle_unconfirmed,
+    snapshot_tags,
+    where_for,
 )
-#: Staff would give up long before; reaching it means retrying does not converge.
-MAX_ROUNDS = 12
-MISSING_INTERACTION = 987_654_321
-
-Key = tuple[int, str]  # (interaction id, custom key)
-
-
-# --- the intended state and the database ----------------------------------------------
-
-
-def held(server: SandboxServer, survey_id: int) -> dict[Key, tuple[int, str]]:
-    """(interaction, key) → (tag id, value) of every live tag of the survey."""
-    found: dict[Key, tuple[int, str]] = {}
-    for tag_id in server.store.tag_ids(survey_id=survey_id):
-        row = server.store.get_tag_row(tag_id)
-        assert row is not None and not row["deleted"]
-        found[(int(row["interaction_id"]), str(row["custom_key"]))] = (tag_id, row["custom_value"])
-    return found
-
-
-def sendable(op: Operation, interactions: set[int]) -> bool:
-    if isinstance(op, DeleteTag):
-        return True
-    valid = key_problem(op.key) is None and value_problem(op.value) is None
-    return valid and op.interaction_id in interactions
-
-
-def intended(
-    before: dict[Key, tuple[int, str]], ops: Sequence[Operation], interactions: set[int]
-) -> dict[Key, tuple[int | None, str]]:
-    """What the plan means: ``before`` with every sendable operation carried out in plan
-    order. The id is the one an overwritten tag must keep (None: a new tag)."""
-    model: dict[Key, tuple[int | None, str]] = dict(before)
-    for op in ops:
-        if not sendable(op, interactions):
-            continue
-        pair = (op.interaction_id, op.key)
-        if isinstance(op, SetTag):
-            model[pair] = (model[pair][0] if pair in model else None, op.value)
-        elif pair in model and model[pair][0] == op.tag.id:
-            del model[pair]
-    return model
-
-
-def assert_exactly(
-    server: SandboxServer, survey_id: int, model: dict[Key, tuple[int | None, str]]
-) -> dict[Key, tuple[int, str]]:
-    """The database holds exactly ``model``: nothing lost, duplicated or stray."""
-    now = held(server, survey_id)
-    lost = sorted(pair for pair in model if pair not in now)
-    stray = sorted(pair for pair in now if pair not in model)
-    wrong = {p: (now[p][1], model[p][1]) for p in model if p in now and now[p][1] != model[p][1]}
-    new_ids = {
-        p: (now[p][0], model[p][0])
-        for p in model
-        if p in now and model[p][0] not in (None, now[p][0])
-    }
-    assert (lost, stray, wrong, new_ids) == ([], [], {}, {}), "lost, stray, wrong, re-created"
-    assert duplicate_keys(server, survey_id) == []
-    # And interaction by interaction, as staff would look at them.
-    by_interaction: dict[int, dict[str, str]] = {}
-    for (interaction_id, key), (_, value) in model.items():
-        by_interaction.setdefault(interaction_id, {})[key] = value
-    for interaction_id in server.store.interaction_ids(survey_id):
-        assert server.store.live_tags(interaction_id) == by_interaction.get(interaction_id, {})
-    return now
-
-
-# --- running a job as staff do: apply, then retry what did not finish ------------------
-
-
-@dataclass
-class Run:
-    """A job and its retries; ``final[i]`` is the last result of the plan's row ``i``."""
-
-    plan: Plan
-    reports: list[JobReport] = field(default_factory=list)
-    final: dict[int, RowResult] = field(default_factory=dict)
-    #: Every result each row had, round by round (original plan indexes).
-    history: dict[int, list[RowResult]] = field(default_factory=dict)
-    preview_retries: int = 0
-
-    @property
-    def rounds(self) -> int:
-        return len(self.reports)
-
-    def failed_per_round(self) -> list[int]:
-        return [len(r.unfinished) for r in self.reports]
-
-
-def read_again_on_failure(run: Run, read: Callable[[], T]) -> T:
-    """A preview that could not read the server is tried again, as staff press Retry."""
-    for _ in range(MAX_ROUNDS):
-        try:
-            return read()
-        except SdxError as error:
-            assert error.retryable, error
-            assert_plain(str(error))
-            run.preview_retries += 1
-    raise AssertionError("the preview never got through")
-
-
-def run_job(
-    api: Any,
-    plan: Plan,
-    recorder: JournalRecorder | None,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    reader: Any | None = None,
-) -> Run:
-    """Preview and apply ``plan``; then retry_plan until no row is failed (bounded).
-
-    ``reader`` (default ``api``) reads for the previews. A preview succeeds only when
-    every one of its reads does, so under 20 % faults it needs the app's usual retries
-    to get through in a few rounds; the writes keep ``api``'s thin ones."""
-    run = Run(plan)
-    origin = list(range(len(plan)))  # index in the current plan → index in ``plan``
-    current = plan
-    while True:
-        assert run.rounds < MAX_ROUNDS, f"still unfinished: {run.failed_per_round()}"
-        seen: Preview = read_again_on_failure(run, partial(preview, reader or api, current))
-        report = apply(api, seen, journal=recorder, progress=progress if not run.reports else None)
-        run.reports.append(report)
-        assert len(report.results) == len(current)  # one result per row, in plan order
-        for result in report.results:
-            run.final[origin[result.index]] = result
-            run.history.setdefault(origin[result.index], []).append(result)
-        if not report.unfinished:
-            return run
-        retry = plans.retry_plan(report)
-        # Rows are found by (kind, interaction, key), unique in these plans, so the
-        # mapping does not depend on how retry_plan picks and orders them.
-        where_now = {_row_key(op): i for i, op in enumerate(current.operations)}
-        assert len(where_now) == len(current)
-        origin = [origin[where_now[_row_key(op)]] for op in retry.operations]
-        current = retry
-
-
-def _row_key(op: Operation) -> tuple[str, int, str]:
-    return (type(op).__name__, op.interaction_id, op.key)
-
-
-def assert_rows_plain(run: Run) -> None:
-    """Every row ended done, unchanged or skipped; every message on the way is plain."""
-    assert sorted(run.final) == list(range(len(run.plan)))
-    for index, results in run.history.items():
-        for result in results:
-            if result.result in (Result.FAILED, Result.SKIPPED):
-                assert_plain(result.message)
-            if result.result is Result.FAILED:
-                assert isinstance(result.error, SdxError)
-        last = results[-1]
-        assert last.result in (Result.DONE, Result.UNCHANGED, Result.SKIPPED), (index, last)
-
-
-def settle_unconfirmed(client: SdxClient, journal: Journal, where: Where) -> int:
-    """What the app does with unconfirmed changes after a job: ask the server. (Today
-    there are none after a job that ran to its end: a lost answer is journaled as
-    failed, see test_a_write_whose_answer_was_lost_is_not_journaled_as_failed.)"""
-    pending = journal.unconfirmed(where)
-    settle(journal, check_unconfirmed(client, pending))
-    return len(pending)
-
-
-def assert_journal_agrees(
-    journal: Journal, where: Where, run: Run, now: dict[Key, tuple[int, str]], server: SandboxServer
-) -> dict[str, int]:
-    """Nothing pending; one entry per row sent, with the row's result (a failed row's
-    entry may have been settled since: confirmed later, or not applied); every "done"
-    entry is what the server holds. Returns counts of the entries' outcomes."""
-    assert journal.unconfirmed(where) == []
-    outcomes: Counter[str] = Counter()
-    settled_failure = {Outcome.FAILED, Outcome.NOT_APPLIED, Outcome.DONE}
-    for report in run.reports:
-        sent = {r.index: r for r in report.results if r.result in (Result.DONE, Result.FAILED)}
-        entries = journal.job_entries(report.job_id) if report.job_id is not None else []
-        assert sorted(e.seq for e in entries) == sorted(sent), "not one entry per row sent"
-        for entry in entries:
-            outcomes[entry.outcome.value] += 1
-            result = sent[entry.seq]
-            later = entry.detail == "confirmed later"
-            if result.result is Result.DONE:
-                assert entry.outcome is Outcome.DONE, (entry, result)
-            else:
-                assert entry.outcome in settled_failure, entry
-                assert entry.outcome is not Outcome.DONE or later, entry
-                assert_plain(entry.detail)
-            if entry.outcome is not Outcome.DONE:
-                continue
-            if entry.action is Action.SET:
-                # One operation per key: the tag it saved is the tag the server holds.
-                tag_id, value = now[(entry.interaction_id, entry.key)]
-                assert entry.new_value == value, entry
-                assert entry.tag_id == tag_id or (later and entry.tag_id is None), entry
-            else:
-                assert entry.tag_id is not None
-                row = server.store.get_tag_row(entry.tag_id)
-                assert row is None or row["deleted"], f"journal says deleted: {entry}"
-    return dict(outcomes)
-
-
-def count_injected(faults: Faults, requests: int) -> dict[str, int]:
-    """The faults the sandbox drew for its first ``requests`` requests (it draws the same
-    way for every request, so replaying its injector from the seed gives them exactly)."""
-    injector = FaultInjector(faults)
-    counts = dict.fromkeys(["reset", *map(str, faults.status_rates), "timeout"], 0)
-    for _ in range(requests):
-        plan = injector.plan("GET")
-        if plan.reset:
-            counts["reset"] += 1
-        elif plan.status is not None:
-            counts[str(plan.status)] += 1
-        elif plan.timeout_s:
-            counts["timeout"] += 1
-    return counts
-
-
-def where_for(client: SdxClient) -> Where:
-    return child_job.where_for(client)
-
-
-def snapshot_tags(server: SandboxServer, survey_id: int) -> dict[Key, Tag]:
-    """The survey's tags as the user loaded them (from the database, fault-free)."""
-    tags: dict[Key, Tag] = {}
-    for tag_id in server.store.tag_ids(survey_id=survey_id):
-        row = server.store.get_tag_row(tag_id)
-        assert row is not None
-        tag = Tag(
-            tag_id,
-            int(row["interaction_id"]),
-            str(row["custom_key"]),
-            str(row["custom_value"]),
-            str(row["created_at"]),
-            str(row["updated_at"]),
-        )
-        tags[(tag.interaction_id, tag.custom_key)] = tag
-    return tags
-
 
 # --- 1. a thousand operations under 20 % faults ----------------------------------------
 
@@ -620,251 +360,3 @@ def test_deletes_by_someone_else_and_409s_mid_job(
     )
     assert not_found > 0  # the 404s did happen mid-apply
     assert conflicts > 0 and unreachable > 0
-
-
-# --- 3. kill -9 half-way, then recovery --------------------------------------------------
-
-
-def journal_done(path: Path) -> int:
-    """Done entries in the child's journal, read without writing to it."""
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-    except sqlite3.OperationalError:
-        return 0
-    try:
-        return int(db.execute("SELECT COUNT(*) FROM entries WHERE outcome = 'done'").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-    finally:
-        db.close()
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.01)
-
-
-def request_threads(exclude: set[threading.Thread]) -> list[threading.Thread]:
-    """The sandbox's request threads (this process runs the server) not in ``exclude``."""
-    return [
-        t
-        for t in threading.enumerate()
-        if t not in exclude and "process_request_thread" in t.name and t.is_alive()
-    ]
-
-
-KILL_AFTER_DONE = 300
-
-
-@pytest.mark.slow
-def test_killed_mid_job_then_recovered(tmp_path: Path) -> None:
-    """1,000 sets (250 overwrites, 750 creates) in a child process, 20 ms per request,
-    killed with SIGKILL once its journal holds 300 done entries (the connection drops
-    just before). A typical run: the child had journaled ~310 entries (~300 done), 7–8
-    were unconfirmed, most of which had reached the server and 1–3 had not; recovery
-    settled them, sent those again, and the re-run of the whole plan found ~310
-    unchanged and sent the other ~690."""
-    journal_path = tmp_path / "journal.sqlite3"
-    with SandboxServer.start(sample="none") as server:
-        survey_id = server.store.create_survey("Killed mid-job")
-        server.store.bulk_create_tags(survey_id, 250, per_interaction=1)
-        interactions = server.store.interaction_ids(survey_id)
-        before = snapshot_tags(server, survey_id)
-        plan = child_job.build_plan(interactions, survey_id)
-        assert len(plan) == 1000
-        start = {p: (t.id, t.custom_value) for p, t in before.items()}
-        model = intended(start, plan.operations, set(interactions))
-        assert server.basic is not None
-        server.set_faults(latency_ms=20)  # the whole job takes a few seconds
-        other_threads = set(threading.enumerate())
-        command = [sys.executable, "-m", "tests.faults.bulk_job_child"]
-        command += ["--base-url", server.base_url, "--survey", str(survey_id)]
-        command += ["--journal", str(journal_path)]
-        child = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "SDX_CHILD_BASIC": ":".join(server.basic)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(
-                lambda: journal_done(journal_path) >= KILL_AFTER_DONE or child.poll() is not None,
-                "the child's journal",
-            )
-            if child.poll() is None:
-                # The connection drops, then the app is killed: requests already on
-                # their way still land, later ones never arrive (so recovery meets both).
-                server.set_faults(reset_rate=1.0)
-                os.kill(child.pid, signal.SIGKILL)
-            output, _ = child.communicate(timeout=30)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        assert child.returncode == -signal.SIGKILL, (
-            f"the child was not killed mid-job (exit status {child.returncode}): "
-            + output.decode(errors="replace")
-        )
-        # Requests the child sent before it died are still handled: wait until the server
-        # has finished every one of them (their threads end), so the check below sees
-        # the database as the crash left it, for good.
-        wait_for(lambda: not request_threads(other_threads), "the child's requests to end")
-        server.clear_faults()
-        killed_at = journal_done(journal_path)
-        held_after_kill = held(server, survey_id)
-
-        with make_client(server) as client, Journal(journal_path) as journal:
-            where = where_for(client)
-            recorder = JournalRecorder(journal, where)
-            (job,) = {e.job_id for e in journal.history(where)}
-            child_entries = journal.job_entries(job)
-            pending = journal.unconfirmed(where)
-            assert all(e.job_id == job for e in pending)
-            # Recovery asks the server; its answer must match the database exactly.
-            checked = check_unconfirmed(client, pending)
-            for c in checked:
-                e = c.entry
-                landed = held_after_kill.get((e.interaction_id, e.key), (0, None))[1]
-                assert c.reached == (landed == e.new_value), e
-            settle(journal, checked)
-            assert journal.unconfirmed(where) == []
-            settled_now = {e.id: e.outcome for e in journal.job_entries(job)}
-            for c in checked:
-                assert settled_now[c.entry.id] is (
-                    Outcome.DONE if c.reached else Outcome.NOT_APPLIED
-                ), c
-            not_reached = [c.entry for c in checked if not c.reached]
-            resent = apply(
-                client, preview(client, plans.resend_plan(not_reached, survey_id)), journal=recorder
-            )
-            assert plans.finished_ok(resent)
-            # Re-run the whole (deterministic) plan: what already arrived is unchanged.
-            rerun = apply(client, preview(client, plan), journal=recorder)
-            assert plans.finished_ok(rerun)
-
-            now = assert_exactly(server, survey_id, model)
-            entries = journal.history(where)
-            settled = {Outcome.DONE, Outcome.NOT_APPLIED, Outcome.FAILED}
-            assert {e.outcome for e in entries} <= settled
-            done: dict[Key, set[int | None]] = {}
-            for e in entries:
-                if e.outcome is Outcome.DONE:
-                    done.setdefault((e.interaction_id, e.key), set()).add(e.tag_id)
-            # Every operation of the plan is in the journal as done, with the one tag the
-            # server holds for it (never a second one: 0 duplicated).
-            for op in plan.operations:
-                pair = (op.interaction_id, op.key)
-                assert pair in done, pair
-                assert done[pair] - {None} <= {now[pair][0]}, (pair, done[pair])
-            for e in not_reached:  # each one was sent again and is done now
-                assert (e.interaction_id, e.key) in done
-
-    unchanged = rerun.counts[Result.UNCHANGED]
-    print(
-        f"\nkilled mid-job: {len(child_entries)} entries journaled by the child "
-        f"({killed_at} done when it died), {len(pending)} unconfirmed: "
-        f"{len(pending) - len(not_reached)} had reached Survey Dynamix, {len(not_reached)} "
-        f"had not and were sent again; the re-run found {unchanged} unchanged and sent "
-        f"{len(rerun.done)}; 0 lost, 0 duplicated, 0 stray"
-    )
-    assert unchanged >= KILL_AFTER_DONE
-    assert len(rerun.done) > 0, "the child finished before it was killed"
-
-
-# --- engine bugs found on the way (fixed; these keep them fixed) -------------------------
-
-NO_RETRY = RetryPolicy(attempts=0, backoff=0.0, max_wait=0.05)
-
-
-def seed_for_posts(statuses: list[int | None], rates: dict[int, float]) -> int:
-    """A fault seed whose first POSTs get exactly ``statuses`` (None: no fault)."""
-    for seed in range(10_000):
-        injector = FaultInjector(Faults(status_rates=rates, seed=seed))
-        if [injector.plan("POST").status for _ in statuses] == statuses:
-            return seed
-    raise AssertionError("no such seed")
-
-
-def one_interaction(server: SandboxServer, name: str) -> tuple[int, int, Tag]:
-    survey_id = server.store.create_survey(name)
-    server.store.bulk_create_tags(survey_id, 1, per_interaction=1)
-    ((pair, tag),) = snapshot_tags(server, survey_id).items()
-    return survey_id, pair[0], tag
-
-
-def test_retrying_a_rename_whose_new_key_failed_also_deletes_the_old_key(
-    server: SandboxServer,
-) -> None:
-    survey_id, interaction_id, old = one_interaction(server, "Rename retried")
-    with make_client(server, retry=NO_RETRY) as client:
-        seen = preview(client, plans.plan_save(interaction_id, "renamed", "v", old, survey_id))
-        server.set_faults(status_rates={500: 1.0}, methods=frozenset({"POST"}))
-        report = apply(client, seen)
-        server.clear_faults()
-        assert [r.result for r in report.results] == [Result.FAILED, Result.SKIPPED]
-        run_job(client, plans.retry_plan(report), None)
-    assert server.store.live_tags(interaction_id) == {"renamed": "v"}
-
-
-def test_a_retry_does_not_put_back_a_value_the_plan_replaced_later(server: SandboxServer) -> None:
-    survey_id, interaction_id, _ = one_interaction(server, "Same key twice")
-    # E.g. a spreadsheet with two rows for one interaction and key: the later one wins.
-    plan = Plan(
-        (SetTag(interaction_id, "status", "draft"), SetTag(interaction_id, "status", "final")),
-        "import",
-        "Two rows for one key",
-        survey_id,
-    )
-    rates = {500: 0.5}
-    with make_client(server, retry=NO_RETRY) as client:
-        seen = preview(client, plan)
-        server.set_faults(
-            status_rates=rates, methods=frozenset({"POST"}), seed=seed_for_posts([500, None], rates)
-        )
-        report = apply(client, seen)
-        server.clear_faults()
-        assert [r.result for r in report.results] == [Result.FAILED, Result.DONE]
-        apply(client, preview(client, plans.retry_plan(report)))
-    assert server.store.live_tags(interaction_id)["status"] == "final"
-
-
-def test_a_write_whose_answer_was_lost_is_not_journaled_as_failed(
-    server: SandboxServer, tmp_path: Path
-) -> None:
-    survey_id, interaction_id, _ = one_interaction(server, "Answer lost")
-    with (
-        make_client(server, retry=NO_RETRY, timeouts=SHORT_TIMEOUTS) as client,
-        Journal(tmp_path / "journal.sqlite3") as journal,
-    ):
-        where = where_for(client)
-        seen = preview(client, plans.plan_set_on_many([interaction_id], "tier", "GOLD", survey_id))
-        server.set_faults(timeout_rate=1.0, timeout_delay_s=3.0, methods=frozenset({"POST"}))
-        report = apply(client, seen, journal=JournalRecorder(journal, where))
-        server.clear_faults()
-        assert report.results[0].result is Result.FAILED  # the app cannot know…
-        assert server.store.live_tags(interaction_id)["tier"] == "GOLD"  # …but it landed
-        # Whatever the journal does with an unknown outcome, recovery must end at "done".
-        settle(journal, check_unconfirmed(client, journal.unconfirmed(where)))
-        (entry,) = journal.history(where)
-        assert entry.outcome is Outcome.DONE, entry
-
-
-def test_a_create_confirmed_after_a_crash_can_be_reverted(
-    server: SandboxServer, tmp_path: Path
-) -> None:
-    survey_id, interaction_id, _ = one_interaction(server, "Confirmed later")
-    where = Where("account", server.base_url)
-    with make_client(server) as client, Journal(tmp_path / "journal.sqlite3") as journal:
-        job = journal.start_job(where, survey_id=survey_id, kind="bulk set", summary="Set tier")
-        journal.record_intent(job, Intent(0, Action.SET, interaction_id, "tier", new_value="GOLD"))
-        client.set_tag(interaction_id, "tier", "GOLD")  # it landed; then the app was killed
-        settle(journal, check_unconfirmed(client, journal.unconfirmed(where)))
-        entries = journal.history(where)
-        assert [e.outcome for e in entries] == [Outcome.DONE]
-        apply(client, preview(client, plans.revert_plan(entries, "Revert", survey_id)))
-    assert "tier" not in server.store.live_tags(interaction_id)
